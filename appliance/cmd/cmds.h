@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* The subcommands of `pdigate`, one file each in appliance/cmd/. */
+#ifndef PDG_APPLIANCE_CMDS_H
+#define PDG_APPLIANCE_CMDS_H
+
+/*
+ * Each subcommand gets argv with argv[0] = its own name and returns the process exit
+ * status (docs/exit-codes.md): 0 ok, 1 failure, 2 usage, 3 done with quarantined inputs.
+ */
+int cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,18 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Every program answers --help and refuses unknown commands with usage status 2.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'pdigate --help lists commands' '
+	pdigate --help >out && grep -q "usage: pdigate" out && grep -q version out
+'
+test_expect_success 'pdigate version prints a version' '
+	pdigate version | grep -Eq "^pdigate [0-9]+\.[0-9]+\.[0-9]+$"
+'
+test_expect_code 2 'unknown command is a usage error' '
+	pdigate no-such-command
+'
+test_expect_code 2 'no command is a usage error' '
+	pdigate
+'
+test_done
