@@ -14,6 +14,8 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "version", cmd_version, "Print the pdigate version" },
+	{ "init", cmd_init, "Create the appliance home" },
+	{ "project", cmd_project, "Add, list and show projects" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* pdigate init: create the appliance home (config, keys, projects, state, link table). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "appliance/cmd/cmds.h"
+#include "appliance/home/home.h"
+#include "lib/log.h"
+
+static const char usage_text[] =
+	"usage: pdigate init --site <name> [--home <dir>]\n"
+	"\n"
+	"Create the appliance home: config.ini, keys/, projects/, state/, linktab/.\n"
+	"Refuses a home that exists and is not empty.\n"
+	"\n"
+	"  --site <name>   this hospital's site name: 1..63 characters of A-Z a-z 0-9 _ . -\n"
+	"  --home <dir>    the home (default: $PDIGATE_HOME, else " PDG_HOME_DEFAULT ")\n";
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "site", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *home = NULL, *site = NULL;
+	struct pdg_err err = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			home = optarg;
+			break;
+		case 's':
+			site = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !site) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (!pdg_name_valid(site)) {
+		pdg_log(PDG_LOG_ERR, "invalid site name: use 1..63 characters of A-Z a-z 0-9 _ . -");
+		return 2;
+	}
+	home = pdg_home_path(home);
+	if (pdg_home_init(home, site, &err)) {
+		pdg_log(PDG_LOG_ERR, "%s", err.msg);
+		return pdg_exit_code(err.code);
+	}
+	printf("%s\n", home);
+	return 0;
+}
