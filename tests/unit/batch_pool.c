@@ -166,9 +166,13 @@ static void memory_limit_applies_in_workers(void **st)
 	(void)st;
 	s.paths[0] = "bomb";
 	run_jobs(&s, 1, 1);
-	assert_int_equal(s.loss[0], PDG_POOL_DONE);
+	assert_int_equal(s.reported[0], 1);
 #if !defined(__SANITIZE_ADDRESS__)
+	assert_int_equal(s.loss[0], PDG_POOL_DONE);
 	assert_int_equal(s.rep[0].len, 0); /* 8 GiB refused under a 2 GiB limit */
+#else
+	/* ASan needs its own address space (no RLIMIT_AS) and aborts on a huge malloc, slowly
+	 * (symbolizing): crashed or timed out, reported once either way */
 #endif
 }
 
