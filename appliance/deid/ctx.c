@@ -193,6 +193,8 @@ static int on_ini_line(void *user, const char *section, const char *name, const 
 	}
 	if (strcmp(section, "override") == 0)
 		return parse_override(st, name, value);
+	if (strcmp(section, "project") == 0)
+		return 1; /* name, profile, recipients: read by appliance/home */
 	return ini_fail(st, PDG_E_INVALID, "unknown INI section", section);
 }
 

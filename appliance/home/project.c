@@ -135,13 +135,18 @@ enum pdg_code pdg_project_add(const char *home, const char *name, const char *pr
 	}
 	n = snprintf(text + len, sizeof(text) - len,
 		     "\n"
-		     "# De-identification options of the profile (docs/deid-profiles.md), e.g.\n"
+		     "# De-identification options added to (+) or taken from (-) the profile,\n"
+		     "# and the date-shift range in days (docs/deid-profiles.md), e.g.\n"
 		     "[deid]\n"
-		     "# retain_longitudinal_temporal = modified\n"
+		     "# options = +retain-long-modified-dates, -clean-descriptors\n"
+		     "# date-shift-min = -365\n"
+		     "# date-shift-max = -1\n"
 		     "\n"
-		     "# Per-attribute overrides of the profile (docs/deid-profiles.md), e.g.\n"
+		     "# Per-attribute overrides of the profile (docs/deid-profiles.md): keep, remove,\n"
+		     "# empty, dummy, uid, shift, year-month, year, pseudonym or a \"fixed value\", e.g.\n"
 		     "[override]\n"
-		     "# (0008,0080) = X\n");
+		     "# (0008,1030) = keep\n"
+		     "# (0008,0080) = \"Research Site\"\n");
 	len += (size_t)n;
 
 	/* the secret first: a project is visible only once its .ini exists */
