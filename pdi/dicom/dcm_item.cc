@@ -37,7 +37,7 @@ const char *vr_name(DcmElement *el)
 	return DcmVR(el->getVR()).getValidVRName();
 }
 
-/* Map DCMTK's internal ambiguous VRs to the one a new element gets (PS3.5 6.2 notes). */
+/* Map DCMTK's internal ambiguous VRs to the VR given to a new element (PS3.5 6.2 notes). */
 DcmEVR concrete_vr(DcmEVR vr)
 {
 	switch (vr) {
