@@ -10,5 +10,6 @@
 int cmd_version(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_project(int argc, char **argv);
+int cmd_pdi(int argc, char **argv);
 
 #endif

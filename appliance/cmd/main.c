@@ -16,6 +16,7 @@ static const struct {
 	{ "version", cmd_version, "Print the pdigate version" },
 	{ "init", cmd_init, "Create the appliance home" },
 	{ "project", cmd_project, "Add, list and show projects" },
+	{ "pdi", cmd_pdi, "Build, zip and verify IHE PDI file sets" },
 };
 
 static void usage(FILE *f)

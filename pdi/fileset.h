@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Build an IHE PDI file set (DICOMDIR, DICOM/, README.TXT, INDEX.HTM + IHE_PDI/, PDIGATE.JSN)
+ * in a staging folder from de-identified DICOM files. Layout: docs/formats.md "PDI file set".
+ */
+#ifndef PDG_FILESET_H
+#define PDG_FILESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "lib/err.h"
+
+#define PDG_FILESET_DEFAULT_ID "PDIGATE"
+#define PDG_PDI_MAX_INSTANCES 500000u /* DICOM files in one file set */
+
+/* Flags for struct pdg_fileset_opts. */
+#define PDG_FILESET_COPY 1u /* copy every input; default: hard link, copy only across filesystems */
+
+/* What the caller knows about the export; every string may be NULL. None may hold PHI. */
+struct pdg_fileset_opts {
+	const char *fileset_id;      /* File-set ID (0004,1130), [A-Z0-9_]{0,16}; NULL: "PDIGATE" */
+	const char *fileset_uid;     /* File-set UID; NULL: 2.25.<first 128 bits of a content hash> */
+	const char *site_name;       /* creating institution (appliance config) */
+	const char *contact;         /* how to reach the creating institution */
+	const char *created;         /* creation date "YYYY-MM-DD"; NULL: left out (fully reproducible) */
+	const char *package_id;      /* the export's package id, copied into PDIGATE.JSN */
+	const char *deid_profile;    /* de-identification profile id, e.g. "jp-pseudonymized" */
+	const char *deid_profile_version;
+	const json_t *deid_report;   /* the de-identification report summary; borrowed, copied */
+	unsigned flags;              /* PDG_FILESET_* */
+};
+
+/* What a file set holds. */
+struct pdg_fileset_counts {
+	size_t patients, studies, series, instances;
+	uint64_t bytes;              /* sum of the sizes of the DICOM instance files */
+	size_t files;                /* every file of the set, PDIGATE.JSN included */
+	uint64_t total_bytes;        /* sum of the sizes of all those files */
+	char profile[24];            /* the application profile, e.g. "STD-GEN-CD" */
+	char fileset_uid[66];        /* the File-set UID written into the DICOMDIR */
+};
+
+/*
+ * Build the file set in stage (created here, mode 0700; an existing stage: PDG_E_EXISTS) from
+ * the n DICOM files inputs[] (n >= 1). Files are placed at DICOM/Pnnnnnnn/Snnnnnnn/Snnnnnnn/
+ * Innnnnnn in the order (patient, study, series, instance) and hard-linked (copied across
+ * filesystems or with PDG_FILESET_COPY); inputs are never modified. Two SOP instances with
+ * the same UID, or a study split over two patients: PDG_E_INVALID. A mix of transfer syntaxes
+ * no single application profile admits: PDG_E_POLICY (convert to explicit VR little endian
+ * first). Not DICOM: PDG_E_DICOM. On failure stage may hold a partial set: the caller removes
+ * it. counts may be NULL. Nothing is logged; messages name input paths and File IDs only.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs,
+					       size_t n, const struct pdg_fileset_opts *opts,
+					       struct pdg_fileset_counts *counts,
+					       struct pdg_err *err);
+
+#endif
