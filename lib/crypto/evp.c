@@ -30,6 +30,72 @@ enum pdg_code pdg_random(void *buf, size_t n, struct pdg_err *err)
 	return PDG_OK;
 }
 
+static enum pdg_code digest(const char *name, uint8_t *out, size_t outlen, const void *buf,
+	size_t len, struct pdg_err *err)
+{
+	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
+	unsigned n = 0;
+	enum pdg_code rc = PDG_OK;
+
+	if (!md || EVP_Digest(buf, len, out, &n, md, NULL) != 1 || n != outlen)
+		rc = fail(err, name);
+	EVP_MD_free(md);
+	return rc;
+}
+
+enum pdg_code pdg_sha256(uint8_t out[PDG_SHA256_BYTES], const void *buf, size_t len,
+	struct pdg_err *err)
+{
+	return digest("SHA256", out, PDG_SHA256_BYTES, buf, len, err);
+}
+
+enum pdg_code pdg_sha512(uint8_t out[PDG_SHA512_BYTES], const void *buf, size_t len,
+	struct pdg_err *err)
+{
+	return digest("SHA512", out, PDG_SHA512_BYTES, buf, len, err);
+}
+
+enum pdg_code pdg_sha256_init(struct pdg_sha256_ctx *c, struct pdg_err *err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	c->md = NULL;
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return fail(err, "SHA-256");
+	}
+	c->md = md;
+	return PDG_OK;
+}
+
+enum pdg_code pdg_sha256_update(struct pdg_sha256_ctx *c, const void *buf, size_t len,
+	struct pdg_err *err)
+{
+	if (!c->md || EVP_DigestUpdate(c->md, buf, len) != 1)
+		return fail(err, "SHA-256");
+	return PDG_OK;
+}
+
+enum pdg_code pdg_sha256_final(struct pdg_sha256_ctx *c, uint8_t out[PDG_SHA256_BYTES],
+	struct pdg_err *err)
+{
+	unsigned n = 0;
+	enum pdg_code rc = PDG_OK;
+
+	if (!c->md || EVP_DigestFinal_ex(c->md, out, &n) != 1 || n != PDG_SHA256_BYTES)
+		rc = fail(err, "SHA-256");
+	pdg_sha256_release(c);
+	return rc;
+}
+
+void pdg_sha256_release(struct pdg_sha256_ctx *c)
+{
+	if (!c)
+		return;
+	EVP_MD_CTX_free(c->md);
+	c->md = NULL;
+}
+
 enum pdg_code pdg_x25519_base(uint8_t pub[PDG_X25519_BYTES], const uint8_t priv[PDG_X25519_BYTES],
 	struct pdg_err *err)
 {

@@ -17,6 +17,26 @@
 #define PDG_ED25519_SEED_BYTES 32
 #define PDG_ED25519_SIG_BYTES 64
 
+#define PDG_SHA512_BYTES 64
+
+/* One-shot SHA-256 and SHA-512 of buf[0..len). */
+PDG_MUST_CHECK enum pdg_code pdg_sha256(uint8_t out[PDG_SHA256_BYTES], const void *buf, size_t len,
+	struct pdg_err *err);
+PDG_MUST_CHECK enum pdg_code pdg_sha512(uint8_t out[PDG_SHA512_BYTES], const void *buf, size_t len,
+	struct pdg_err *err);
+
+/* Streaming SHA-256. _init allocates; _final writes the digest and frees; _release frees
+ * (accepts a zeroed or finished context). */
+struct pdg_sha256_ctx {
+	void *md; /* EVP_MD_CTX */
+};
+PDG_MUST_CHECK enum pdg_code pdg_sha256_init(struct pdg_sha256_ctx *c, struct pdg_err *err);
+PDG_MUST_CHECK enum pdg_code pdg_sha256_update(struct pdg_sha256_ctx *c, const void *buf,
+	size_t len, struct pdg_err *err);
+PDG_MUST_CHECK enum pdg_code pdg_sha256_final(struct pdg_sha256_ctx *c,
+	uint8_t out[PDG_SHA256_BYTES], struct pdg_err *err);
+void pdg_sha256_release(struct pdg_sha256_ctx *c);
+
 /* Fill buf with n bytes from the OpenSSL CSPRNG. PDG_E_CRYPTO if it fails. */
 PDG_MUST_CHECK enum pdg_code pdg_random(void *buf, size_t n, struct pdg_err *err);
 
