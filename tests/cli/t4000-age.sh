@@ -16,6 +16,12 @@ mkmsg() {
 	head -c "$2" /dev/urandom >"$1"
 }
 
+# flip_byte FILE OFFSET: change the byte at OFFSET (always to a different value)
+flip_byte() {
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d " ")
+	printf "\\$(printf %o $(((b + 1) % 256)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 test_expect_success 'pdg-age --help prints usage' '
 	pdg-age --help | grep -q "usage: pdg-age"
 '
@@ -88,7 +94,7 @@ test_expect_success 'truncation and corruption are detected' '
 	! pdg-age decrypt -i id cut >/dev/null 2>err && grep -q "truncated\|corrupted" err &&
 	cp ct tail && printf x >>tail &&
 	! pdg-age decrypt -i id tail >/dev/null 2>err && grep -q "payload" err &&
-	cp ct flip && printf "\\001" | dd of=flip bs=1 seek=$((size - 100)) conv=notrunc 2>/dev/null &&
+	cp ct flip && flip_byte flip $((size - 100)) &&
 	! pdg-age decrypt -i id flip >/dev/null 2>err && grep -q "payload corrupted" err
 '
 test_expect_success 'a changed header is "header MAC mismatch"' '
