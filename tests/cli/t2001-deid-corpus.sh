@@ -14,6 +14,11 @@ test_expect_code 1 'an unknown profile is refused' '
 	pdg-deid-file -p no-such-profile in out
 '
 
+# ../shared beside the repository; from a worktree, beside the main repository.
+if ! have_corpus; then
+	common=$(git -C "$PDG_TOP" rev-parse --git-common-dir 2>/dev/null) &&
+		CORPUS=$(cd "$PDG_TOP" && cd "$common/../.." 2>/dev/null && pwd)/shared/corpus/public
+fi
 if ! have_corpus; then
 	test_skip 'corpus: identifying values are gone' 'no corpus'
 	test_done
