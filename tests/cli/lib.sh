@@ -11,7 +11,8 @@ set -u
 export PDG_TOP PDG_BUILD
 export PATH="$PDG_BUILD:$PDG_BUILD/tools:$PATH"
 export LC_ALL=C.UTF-8
-SHARED=$(cd "$PDG_TOP/.." && pwd)/shared
+# PDG_SHARED overrides where the shared folder is (e.g. when testing from a worktree).
+SHARED=${PDG_SHARED:-$(cd "$PDG_TOP/.." && pwd)/shared}
 CORPUS=$SHARED/corpus/public
 test_count=0 test_failed=0
 TEST_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/pdg-cli.XXXXXX")
