@@ -21,6 +21,7 @@ struct walk {
 	int top_coded;    /* the patient's age is at or over the profile's limit */
 	char *buf;        /* MAX_VALUE scratch for reading values */
 	char *out;        /* MAX_VALUE scratch for writing values */
+	size_t used;      /* high-water mark of both scratch buffers, wiped at the end */
 };
 
 static int vr_is(const char *vr, const char *list)
@@ -82,11 +83,14 @@ static enum pdg_code rewrite_values(struct walk *w, struct pdg_dcm_item *item, u
 
 	rc = pdg_dcm_get_string(item, tag, w->buf, MAX_VALUE, err);
 	if (rc == PDG_E_LIMIT) {
+		w->used = MAX_VALUE;
 		w->res->emptied++;
 		return pdg_dcm_empty(item, tag, err); /* too long to be a real value: fail closed */
 	}
 	if (rc)
 		return rc;
+	if (strlen(w->buf) + 1 > w->used)
+		w->used = strlen(w->buf) + 1;
 	if (!w->buf[0])
 		return PDG_OK;
 	for (p = w->buf; p; p = next) {
@@ -96,6 +100,8 @@ static enum pdg_code rewrite_values(struct walk *w, struct pdg_dcm_item *item, u
 		if (used && used + 1 < MAX_VALUE)
 			w->out[used++] = '\\';
 		int r = fn(w, p, w->out + used, MAX_VALUE - used, err);
+		if (r != 0)
+			w->used = MAX_VALUE; /* rare: wipe all of both buffers */
 		if (r < 0)
 			return err->code ? err->code : PDG_E_INTERNAL;
 		if (r > 0) { /* not a value we can rewrite: remove its content */
@@ -105,6 +111,8 @@ static enum pdg_code rewrite_values(struct walk *w, struct pdg_dcm_item *item, u
 		used += strlen(w->out + used);
 	}
 	w->out[used] = '\0';
+	if (used + 1 > w->used)
+		w->used = used + 1;
 	w->res->replaced++;
 	return pdg_dcm_put_string(item, tag, w->out, err);
 }
@@ -209,12 +217,49 @@ static int age_value(struct walk *w, const char *in, char *out, size_t cap, stru
 static enum pdg_code walk_item(struct walk *w, struct pdg_dcm_item *item, int depth,
 			       struct pdg_err *err);
 
+#define MAX_CREATORS 64
+
+/* Private creators (gggg,0010-00FF) whose block has a kept element in this item. */
+struct creators {
+	uint32_t tag[MAX_CREATORS];
+	size_t n;
+};
+
+static int is_private_creator(uint32_t tag)
+{
+	return (PDG_TAG_GROUP(tag) & 1) && PDG_TAG_ELEM(tag) >= 0x0010 &&
+	       PDG_TAG_ELEM(tag) <= 0x00ff;
+}
+
+static void find_kept_creators(const struct pdg_deid_ctx *ctx, const struct pdg_dcm_elem *e,
+			       size_t n, struct creators *c)
+{
+	c->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t t = e[i].tag, creator;
+		if (!(PDG_TAG_GROUP(t) & 1) || PDG_TAG_ELEM(t) < 0x1000)
+			continue;
+		if (pdg_deid_rule_for(ctx, t, NULL).act == PDG_ACT_REMOVE)
+			continue;
+		creator = PDG_TAG(PDG_TAG_GROUP(t), PDG_TAG_ELEM(t) >> 8);
+		if (c->n < MAX_CREATORS)
+			c->tag[c->n++] = creator;
+	}
+}
+
 static enum pdg_code apply_elem(struct walk *w, struct pdg_dcm_item *item,
-				const struct pdg_dcm_elem *e, int depth, struct pdg_err *err)
+				const struct pdg_dcm_elem *e, const struct creators *keep_creators,
+				int depth, struct pdg_err *err)
 {
 	const char *fixed = NULL;
 	struct pdg_deid_rule rule = pdg_deid_rule_for(w->ctx, e->tag, &fixed);
 	int act = rule.act;
+
+	/* PS3.5 7.8.1: a kept private element keeps the creator that reserves its block. */
+	if (is_private_creator(e->tag) && act == PDG_ACT_REMOVE)
+		for (size_t i = 0; i < keep_creators->n; i++)
+			if (keep_creators->tag[i] == e->tag)
+				act = PDG_ACT_KEEP;
 	int sq = vr_is(e->vr, "SQ");
 
 	/* PS3.15 E.1.1 C: what "clean" can honestly mean for each VR. */
@@ -296,6 +341,7 @@ static enum pdg_code walk_item(struct walk *w, struct pdg_dcm_item *item, int de
 			       struct pdg_err *err)
 {
 	struct pdg_dcm_elem stack[STACK_ELEMS], *elems = stack;
+	struct creators creators;
 	size_t n = 0;
 	enum pdg_code rc;
 
@@ -316,8 +362,9 @@ static enum pdg_code walk_item(struct walk *w, struct pdg_dcm_item *item, int de
 		if (rc)
 			goto out;
 	}
+	find_kept_creators(w->ctx, elems, n, &creators);
 	for (size_t i = 0; i < n; i++) {
-		rc = apply_elem(w, item, &elems[i], depth, err);
+		rc = apply_elem(w, item, &elems[i], &creators, depth, err);
 		if (rc)
 			break;
 	}
@@ -515,9 +562,9 @@ enum pdg_code pdg_deid_apply(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm
 	get_uid(ds, PDG_TAG(0x0020, 0x000e), res->series_uid);
 out:
 	if (w.buf)
-		OPENSSL_cleanse(w.buf, MAX_VALUE);
+		OPENSSL_cleanse(w.buf, w.used);
 	if (w.out)
-		OPENSSL_cleanse(w.out, MAX_VALUE);
+		OPENSSL_cleanse(w.out, w.used);
 	free(w.buf);
 	free(w.out);
 	return rc;

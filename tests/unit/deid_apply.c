@@ -372,8 +372,17 @@ static void every_table_attribute(void **state)
 		for (size_t i = 0; i < pdg_deid_table_plain; i++) {
 			const struct pdg_deid_row *r = &pdg_deid_table[i];
 			if (PDG_TAG_GROUP(r->tag) <= 0x0002 || r->tag == PDG_TAG(0x0008, 0x0018) ||
-			    r->tag == PDG_TAG(0x0010, 0x0020) || strcmp(r->vr, "SQ") == 0 ||
-			    strchr("OUSF", r->vr[0]) || strcmp(r->vr, "AT") == 0)
+			    r->tag == PDG_TAG(0x0010, 0x0020))
+				continue;
+			if (strcmp(r->vr, "OB") == 0 || strcmp(r->vr, "UN") == 0) {
+				for (int k = 0; k < 2; k++)
+					assert_int_equal(pdg_dcm_put_raw(items[k], r->tag, r->vr,
+									 "PLANTBIN", 8, &err),
+							 PDG_OK);
+				continue;
+			}
+			if (strcmp(r->vr, "SQ") == 0 || strchr("OUSF", r->vr[0]) ||
+			    strcmp(r->vr, "AT") == 0)
 				continue;
 			for (int k = 0; k < 2; k++) {
 				if (strcmp(r->vr, "UI") == 0)
@@ -402,6 +411,17 @@ static void every_table_attribute(void **state)
 			for (int k = 0; k < 2; k++) {
 				if (PDG_TAG_GROUP(r->tag) <= 0x0002 || !pdg_dcm_has(items[k], r->tag))
 					continue;
+				if (strcmp(r->vr, "OB") == 0 || strcmp(r->vr, "UN") == 0) {
+					const uint8_t *d;
+					size_t dl;
+					assert_int_equal(pdg_dcm_get_raw(items[k], r->tag, &d, &dl, &err),
+							 PDG_OK);
+					if (keep != (dl == 8 && memcmp(d, "PLANTBIN", 8) == 0))
+						fail_msg("%s: (%04x,%04x) binary %s", profiles[p],
+							 PDG_TAG_GROUP(r->tag), PDG_TAG_ELEM(r->tag),
+							 keep ? "changed" : "kept");
+					continue;
+				}
 				if (strcmp(r->vr, "SQ") == 0 || strchr("OUSF", r->vr[0]))
 					continue;
 				if (pdg_dcm_get_string(items[k], r->tag, got, sizeof(got), &err))
@@ -475,6 +495,63 @@ static void anonymized_top_codes(void **state)
 	get(pdg_dcm_dataset(dcm), PDG_TAG(0x0010, 0x0020), v, sizeof(v));
 	assert_string_not_equal(v, pseudo);
 	pdg_dcm_free(dcm);
+	pdg_deid_ctx_release(&ctx);
+}
+
+/* Overrides from a project INI reach the dataset; multi-valued dates shift value by value. */
+static void ini_overrides_apply(void **state)
+{
+	char ini[] = "/tmp/pdg-deid-ini.XXXXXX", v[512], a[16], b[16];
+	struct pdg_deid_ctx ctx;
+	struct pdg_deid_result res;
+	struct pdg_dcm *dcm;
+	struct pdg_dcm_item *ds;
+	struct pdg_err err;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(ini);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("[project]\nname = x\n[deid]\noptions = +retain-device-identity\n"
+	      "[override]\n(0008,1030) = \"RESEARCH STUDY\"\n(0008,0080) = keep\n"
+	      "(0029,1010) = keep\n(0010,0020) = empty\n(0018,1000) = remove\n",
+	      f);
+	fclose(f);
+	assert_int_equal(pdg_deid_ctx_init_with(&ctx, "jp-pseudonymized", ini, secret_a, &err),
+			 PDG_OK);
+	unlink(ini);
+	dcm = make_ct();
+	ds = pdg_dcm_dataset(dcm);
+	put(ds, PDG_TAG(0x0008, 0x1010), "STATION7");
+	put_vr(ds, PDG_TAG(0x0018, 0x1202), "DT", "20240301101010\\20240302");
+	assert_int_equal(pdg_deid_apply(&ctx, dcm, &res, &err), PDG_OK);
+	get(ds, PDG_TAG(0x0008, 0x1030), v, sizeof(v));
+	assert_string_equal(v, "RESEARCH STUDY");
+	get(ds, PDG_TAG(0x0008, 0x0080), v, sizeof(v));
+	assert_string_equal(v, "PLANT HOSPITAL");
+	get(ds, PDG_TAG(0x0029, 0x1010), v, sizeof(v));
+	assert_string_equal(v, "PLANTPRIVATE");
+	get(ds, PDG_TAG(0x0029, 0x0010), v, sizeof(v)); /* its private creator stays */
+	assert_string_equal(v, "PLANT CREATOR");
+	get(ds, PDG_TAG(0x0010, 0x0020), v, sizeof(v));
+	assert_string_equal(v, "");
+	assert_false(pdg_dcm_has(ds, PDG_TAG(0x0018, 0x1000))); /* override beats the option */
+	get(ds, PDG_TAG(0x0008, 0x1010), v, sizeof(v));
+	assert_string_equal(v, "STATION7"); /* Retain Device Identity */
+	/* DateTime of Last Calibration: device identity K, modified dates C: C wins */
+	get(ds, PDG_TAG(0x0018, 0x1202), v, sizeof(v));
+	assert_int_equal(pdg_deid_shift_da("20240301", res.link.date_offset_days, a, sizeof(a)), 0);
+	assert_int_equal(pdg_deid_shift_da("20240302", res.link.date_offset_days, b, sizeof(b)), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "%s101010\\%s", a, b);
+	assert_string_equal(v, want);
+	get(ds, PDG_TAG(0x0012, 0x0063), v, sizeof(v));
+	assert_non_null(strstr(v, "5 per-attribute overrides"));
+	assert_int_equal(pdg_dcm_seq_count(ds, PDG_TAG(0x0012, 0x0064)), 4);
+	pdg_dcm_free(dcm);
+	pdg_deid_result_wipe(&res);
 	pdg_deid_ctx_release(&ctx);
 }
 
@@ -572,6 +649,7 @@ int main(void)
 		cmocka_unit_test(same_input_same_bytes),
 		cmocka_unit_test(every_table_attribute),
 		cmocka_unit_test(anonymized_top_codes),
+		cmocka_unit_test(ini_overrides_apply),
 		cmocka_unit_test(classification),
 		cmocka_unit_test(dcmdump_sees_additions),
 	};
