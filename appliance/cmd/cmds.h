@@ -8,6 +8,7 @@
  * status (docs/exit-codes.md): 0 ok, 1 failure, 2 usage, 3 done with quarantined inputs.
  */
 int cmd_version(int argc, char **argv);
+int cmd_deid(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_project(int argc, char **argv);
 int cmd_pdi(int argc, char **argv);

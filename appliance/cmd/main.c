@@ -17,6 +17,7 @@ static const struct {
 	{ "init", cmd_init, "Create the appliance home" },
 	{ "project", cmd_project, "Add, list and show projects" },
 	{ "pdi", cmd_pdi, "Build, zip and verify IHE PDI file sets" },
+	{ "deid", cmd_deid, "De-identify files and folders into an output folder" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A de-identification batch: discover inputs, de-identify each in a worker process, write
+ * the results atomically, quarantine what cannot be exported, and account for every input.
+ * Output layout and reasons: docs/cli-pdigate-deid.md.
+ */
+#ifndef PDG_BATCH_H
+#define PDG_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "appliance/batch/inputs.h"
+#include "appliance/deid/deid.h"
+#include "lib/err.h"
+
+#define PDG_BATCH_QUARANTINE "quarantine"   /* folder inside the output folder */
+#define PDG_BATCH_REASONS "REASONS.TSV"     /* inside the quarantine folder */
+#define PDG_BATCH_REASON_MAX 160            /* bytes of one reason, NUL included */
+
+/* Reasons decided by the batch itself (static strings, no PHI). */
+#define PDG_REASON_DICOMDIR "DICOMDIR index"
+#define PDG_REASON_EMPTY "empty file"
+#define PDG_REASON_NOT_DICOM "not a DICOM file"
+#define PDG_REASON_DAMAGED "damaged DICOM file (truncated or corrupt)"
+#define PDG_REASON_LIMITS "the file exceeds the safety limits (nesting depth or size)"
+#define PDG_REASON_NOMEM "the file needs more memory than a worker may use"
+#define PDG_REASON_UNSAFE "unreadable: the file could not be parsed safely"
+#define PDG_REASON_DEID_FAILED "de-identification failed"
+#define PDG_REASON_WRITE_DICOM "the de-identified file could not be encoded"
+#define PDG_REASON_DUP_INSTANCE "an identical copy of another input"
+#define PDG_REASON_UID_CLASH "another input has the same SOP Instance UID but other content"
+#define PDG_REASON_VANISHED "the file disappeared or changed during the batch"
+
+struct pdg_batch_opts {
+	const char *out_dir;      /* created if absent; must be empty if present */
+	unsigned jobs;            /* worker processes; 0: number of online CPUs */
+	unsigned timeout_ms;      /* per file; 0: 60 s */
+	uint64_t mem_limit;       /* per worker address space; 0: 4 GiB */
+	int fsync_each;           /* fsync each output before renaming it into place (slow); the
+				     batch is always flushed before REASONS.TSV is written */
+	/* called in the parent after each file (may be NULL) */
+	void (*progress)(void *arg, size_t finished, size_t total);
+	void *progress_arg;
+};
+
+/* Count of inputs with one (outcome, reason). */
+struct pdg_batch_tally {
+	enum pdg_outcome outcome;
+	const char *reason; /* NULL for exported */
+	size_t count;
+};
+
+struct pdg_batch {
+	struct pdg_inputs in;           /* outcome and reason of every input after the run */
+	size_t exported, quarantined, skipped, failed; /* failed: output could not be written */
+	struct pdg_batch_tally *tally;  /* distinct (outcome, reason), sorted, after the run */
+	size_t ntally;
+	/*
+	 * Link records of exported instances (original patient ID: PHI), one per distinct
+	 * (patient ID, pseudonym, offset). For the encrypted link table only; wiped by release.
+	 */
+	struct pdg_deid_link *links;
+	size_t nlinks;
+	/* private */
+	char **reasons;                 /* interned reasons from workers */
+	size_t nreasons;
+};
+
+/* Prepare an empty batch; max_file_bytes as for pdg_inputs_init. Never fails. */
+void pdg_batch_init(struct pdg_batch *b, uint64_t max_file_bytes);
+
+/* Free everything and wipe the link records. Safe on an initialised or half-run batch. */
+void pdg_batch_release(struct pdg_batch *b);
+
+/*
+ * Run the batch over b->in (filled with pdg_inputs_add) with the de-identification context
+ * ctx: every pending input ends exported (OUT/Ennnnnn.dcm), quarantined (original copied to
+ * OUT/quarantine/Qnnnnnn.dcm, reason in OUT/quarantine/REASONS.TSV) or skipped, where nnnnnn
+ * is the input's position in discovery order (1-based). Afterwards the output folder is
+ * checked against the counts. Per-file problems are outcomes, not errors; errors are what
+ * stops the batch: output folder not empty (PDG_E_EXISTS) or not writable, a file that cannot
+ * be written or copied for lack of space (PDG_E_IO, counted in b->failed), workers that cannot
+ * start, or a failed consistency check (PDG_E_INTERNAL). Messages carry no PHI.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
+					   const struct pdg_batch_opts *opts, struct pdg_err *err);
+
+/* "exported", "quarantined", "skipped", "failed" or "pending". */
+const char *pdg_outcome_name(enum pdg_outcome outcome);
+
+#endif
