@@ -105,4 +105,8 @@ test_expect_success 'exported files are valid DICOM without the original patient
 		! grep -q -e PIDALPHA -e PIDBRAVO -e PIDCHARLIE "$f" || { echo "bad $f"; false; }
 	done
 '
+test_expect_success 'no worker crashed or hung (nor tripped a sanitizer)' '
+	! grep -q "could not be parsed safely" "$W/out/quarantine/REASONS.TSV" &&
+	! grep -q Sanitizer "$W/err"
+'
 test_done

@@ -41,4 +41,8 @@ test_expect_success 'no corpus file name in stderr, JSON or REASONS.TSV' '
 test_expect_success 'every exported file is readable DICOM' '
 	for f in "$W"/out/E*.dcm; do dcmdump -q "$f" >/dev/null || { echo "bad $f"; false; }; done
 '
+test_expect_success 'no worker crashed or hung (nor tripped a sanitizer)' '
+	! grep -q "could not be parsed safely" "$W/out/quarantine/REASONS.TSV" &&
+	! grep -q Sanitizer "$W/err"
+'
 test_done
