@@ -4,6 +4,11 @@
 # completes, accounts for every file, and names none of them in its messages.
 . "$(dirname "$0")/lib.sh"
 
+# ../shared beside the repository; from a worktree, beside the main repository.
+if ! have_corpus; then
+	common=$(git -C "$PDG_TOP" rev-parse --git-common-dir 2>/dev/null) &&
+		CORPUS=$(cd "$PDG_TOP" && cd "$common/../.." 2>/dev/null && pwd)/shared/corpus/public
+fi
 if ! have_corpus; then
 	test_skip 'corpus batch' 'no corpus at $CORPUS'
 	test_done
