@@ -208,34 +208,38 @@ static enum pdg_code feed_header(struct pdg_age_dec *d, const uint8_t *p, size_t
 	return open_header(d, end, err);
 }
 
-/* Open the buffered chunk with the given last flag; PDG_E_CRYPTO (not failed yet) if it fails. */
-static enum pdg_code try_chunk(struct pdg_age_dec *d, bool last, struct pdg_err *err)
+/*
+ * Open the chunk in[0..len) (the buffer, or whole chunks straight from the caller's input) with
+ * the given last flag and write its plaintext; PDG_E_CRYPTO (not failed yet) if the tag fails.
+ */
+static enum pdg_code try_chunk(struct pdg_age_dec *d, const uint8_t *in, size_t len, bool last,
+	struct pdg_err *err)
 {
 	size_t plain;
 	enum pdg_code rc;
 
-	if (d->len < PDG_AEAD_TAG_BYTES)
+	if (len < PDG_AEAD_TAG_BYTES)
 		return fail(d, PDG_AGE_FAIL_PAYLOAD, pdg_err_set(err, PDG_E_CRYPTO,
 			"payload corrupted or truncated: short chunk"));
-	plain = d->len - PDG_AEAD_TAG_BYTES;
+	plain = len - PDG_AEAD_TAG_BYTES;
 	if (last && plain == 0 && d->stream.counter > 0)
 		return fail(d, PDG_AGE_FAIL_PAYLOAD, pdg_err_set(err, PDG_E_CRYPTO,
 			"payload corrupted: empty last chunk"));
-	rc = age_stream_open(&d->stream, d->buf, d->len, last, d->out, err);
+	rc = age_stream_open(&d->stream, in, len, last, d->out, err);
 	if (rc == PDG_E_CRYPTO)
 		return pdg_err_set(err, PDG_E_CRYPTO, "payload corrupted or truncated (chunk %llu)",
 			(unsigned long long)d->stream.counter);
 	if (rc)
 		return fail(d, PDG_AGE_FAIL_OTHER, rc);
 	d->len = 0;
+	/* d->out is overwritten by the next chunk and wiped at free or failure. */
 	rc = plain ? d->write(d->wctx, d->out, plain, err) : PDG_OK;
-	OPENSSL_cleanse(d->out, plain);
 	return rc ? fail(d, PDG_AGE_FAIL_OTHER, rc) : PDG_OK;
 }
 
 static enum pdg_code open_chunk(struct pdg_age_dec *d, bool last, struct pdg_err *err)
 {
-	enum pdg_code rc = try_chunk(d, last, err);
+	enum pdg_code rc = try_chunk(d, d->buf, d->len, last, err);
 
 	if (rc && d->stage != ST_FAILED)
 		return fail(d, PDG_AGE_FAIL_PAYLOAD, rc);
@@ -246,13 +250,14 @@ static enum pdg_code open_chunk(struct pdg_age_dec *d, bool last, struct pdg_err
  * A full chunk followed by more data must be a non-last chunk. If it only opens as the last
  * chunk, its plaintext is released and the data after it is rejected (as the reference does).
  */
-static enum pdg_code full_chunk_then_more(struct pdg_age_dec *d, struct pdg_err *err)
+static enum pdg_code full_chunk_then_more(struct pdg_age_dec *d, const uint8_t *in,
+	struct pdg_err *err)
 {
-	enum pdg_code rc = try_chunk(d, false, err);
+	enum pdg_code rc = try_chunk(d, in, AGE_ENC_CHUNK, false, err);
 
 	if (rc == PDG_OK || d->stage == ST_FAILED)
 		return rc;
-	rc = try_chunk(d, true, err);
+	rc = try_chunk(d, in, AGE_ENC_CHUNK, true, err);
 	if (rc == PDG_OK)
 		return fail(d, PDG_AGE_FAIL_PAYLOAD, pdg_err_set(err, PDG_E_CRYPTO,
 			"payload corrupted: data after the final chunk"));
@@ -293,9 +298,17 @@ enum pdg_code pdg_age_decrypt_update(struct pdg_age_dec *d, const void *buf, siz
 		case ST_PAYLOAD:
 			/* A full chunk followed by more data is known not to be the last one. */
 			if (d->len == AGE_ENC_CHUNK) {
-				rc = full_chunk_then_more(d, err);
+				rc = full_chunk_then_more(d, d->buf, err);
 				if (rc)
 					return rc;
+			}
+			/* Fast path: whole chunks with more input after them, opened without a copy. */
+			if (d->len == 0 && len > AGE_ENC_CHUNK) {
+				rc = full_chunk_then_more(d, p, err);
+				if (rc)
+					return rc;
+				n = AGE_ENC_CHUNK;
+				break;
 			}
 			n = AGE_ENC_CHUNK - d->len < len ? AGE_ENC_CHUNK - d->len : len;
 			memcpy(d->buf + d->len, p, n);
@@ -337,7 +350,7 @@ enum pdg_code pdg_age_decrypt_final(struct pdg_age_dec *d, struct pdg_err *err)
 	 * released as such, and the truncation reported (as the reference implementation does).
 	 */
 	if (d->len == AGE_ENC_CHUNK) {
-		rc = try_chunk(d, false, err);
+		rc = try_chunk(d, d->buf, d->len, false, err);
 		if (rc == PDG_OK)
 			return fail(d, PDG_AGE_FAIL_PAYLOAD, pdg_err_set(err, PDG_E_CRYPTO,
 				"payload truncated: the final chunk is missing"));

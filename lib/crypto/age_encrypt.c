@@ -87,7 +87,7 @@ enum pdg_code pdg_age_encrypt_init(struct pdg_age_enc **out, const struct pdg_ag
 
 static enum pdg_code flush_chunk(struct pdg_age_enc *e, bool last, struct pdg_err *err)
 {
-	AGE_TRY(age_stream_seal(&e->stream, e->buf, e->len, last, err));
+	AGE_TRY(age_stream_seal(&e->stream, e->buf, e->len, last, e->buf, err));
 	AGE_TRY(e->write(e->wctx, e->buf, e->len + PDG_AEAD_TAG_BYTES, err));
 	e->len = 0;
 	return PDG_OK;
@@ -111,6 +111,21 @@ enum pdg_code pdg_age_encrypt_update(struct pdg_age_enc *e, const void *buf, siz
 				e->failed = true;
 				return rc;
 			}
+		}
+		/* Fast path: a whole chunk of input with more after it is sealed without a copy. */
+		if (e->len == 0 && len > PDG_AGE_CHUNK) {
+			enum pdg_code rc = age_stream_seal(&e->stream, p, PDG_AGE_CHUNK, false, e->buf,
+				err);
+
+			if (!rc)
+				rc = e->write(e->wctx, e->buf, AGE_ENC_CHUNK, err);
+			if (rc) {
+				e->failed = true;
+				return rc;
+			}
+			p += PDG_AGE_CHUNK;
+			len -= PDG_AGE_CHUNK;
+			continue;
 		}
 		n = PDG_AGE_CHUNK - e->len < len ? PDG_AGE_CHUNK - e->len : len;
 		memcpy(e->buf + e->len, p, n);

@@ -119,9 +119,9 @@ struct age_stream {
 PDG_MUST_CHECK enum pdg_code age_stream_init(struct age_stream *s,
 	const uint8_t file_key[AGE_FILE_KEY_BYTES], const uint8_t nonce[AGE_NONCE_BYTES],
 	struct pdg_err *err);
-/* Seal buf[0..len) in place (buf holds len + 16), len <= PDG_AGE_CHUNK. */
-PDG_MUST_CHECK enum pdg_code age_stream_seal(struct age_stream *s, uint8_t *buf, size_t len,
-	bool last, struct pdg_err *err);
+/* Seal in[0..len) into out (len + 16 bytes; out == in allowed), len <= PDG_AGE_CHUNK. */
+PDG_MUST_CHECK enum pdg_code age_stream_seal(struct age_stream *s, const uint8_t *in, size_t len,
+	bool last, uint8_t *out, struct pdg_err *err);
 /*
  * Open in[0..len) into out (len - 16 bytes); in is left intact, so a chunk can be retried with
  * the other last flag. PDG_E_CRYPTO when the tag does not verify; the counter then stays.

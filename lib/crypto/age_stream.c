@@ -37,13 +37,13 @@ static enum pdg_code chunk_nonce(struct age_stream *s, bool last,
 	return PDG_OK;
 }
 
-enum pdg_code age_stream_seal(struct age_stream *s, uint8_t *buf, size_t len, bool last,
-	struct pdg_err *err)
+enum pdg_code age_stream_seal(struct age_stream *s, const uint8_t *in, size_t len, bool last,
+	uint8_t *out, struct pdg_err *err)
 {
 	uint8_t nonce[PDG_AEAD_NONCE_BYTES];
 
 	AGE_TRY(chunk_nonce(s, last, nonce, err));
-	AGE_TRY(pdg_aead_seal(&s->aead, nonce, buf, len, buf, err));
+	AGE_TRY(pdg_aead_seal(&s->aead, nonce, in, len, out, err));
 	s->counter++;
 	return PDG_OK;
 }
