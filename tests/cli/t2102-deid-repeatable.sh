@@ -5,7 +5,13 @@
 . "$(dirname "$0")/lib.sh"
 
 export PDIGATE_HOME="$TEST_ROOT/home"
-pdigate init --site S >/dev/null || exit 1
+# an administrator passphrase where init asks for one (the link-table key)
+echo "correct horse battery staple" >"$TEST_ROOT/pw"
+if pdigate init --help | grep -q admin-passphrase-file; then
+	pdigate init --site S --admin-passphrase-file "$TEST_ROOT/pw" >/dev/null || exit 1
+else
+	pdigate init --site S >/dev/null || exit 1
+fi
 pdigate project add p --profile jp-pseudonymized >/dev/null || exit 1
 pdigate project add q --profile jp-pseudonymized >/dev/null || exit 1
 W=$TEST_ROOT/w
