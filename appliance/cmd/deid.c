@@ -327,6 +327,12 @@ int cmd_deid(int argc, char **argv)
 			rc = fail(&err, json, NULL);
 			goto out;
 		}
+	if (!b.in.n) {
+		/* an empty CD or a wrong folder: say so rather than report a successful nothing */
+		pdg_err_set(&err, PDG_E_NOTFOUND, "no files found in the inputs");
+		rc = fail(&err, json, NULL);
+		goto out;
+	}
 	if (prog.tty)
 		fprintf(stderr, "pdigate: %zu files found\n", b.in.n);
 	if (pdg_batch_run(&b, &ctx, &bo, &err)) {

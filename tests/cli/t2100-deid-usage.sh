@@ -50,6 +50,14 @@ test_expect_success 'a missing input is named by position, not by path' '
 	python3 -c "import json,sys; d=json.load(open(\"json\")); assert d[\"error\"][\"code\"]==\"PDG_E_NOTFOUND\"" &&
 	test ! -e o
 '
+test_expect_success 'inputs without any file fail, and create no output folder' '
+	mkdir -p empty/sub &&
+	set +e
+	pdigate deid --project p --out o empty 2>err
+	rc=$?
+	set -e
+	test $rc -eq 1 && grep -q "no files found" err && test ! -e o
+'
 test_expect_success 'a non-empty output folder is refused and left alone' '
 	mkdir o && echo keep >o/other &&
 	set +e
