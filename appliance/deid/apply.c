@@ -214,8 +214,13 @@ static int age_value(struct walk *w, const char *in, char *out, size_t cap, stru
 	return 0;
 }
 
-static enum pdg_code walk_item(struct walk *w, struct pdg_dcm_item *item, int depth,
+static enum pdg_code walk_item(struct walk *w, struct pdg_dcm_item *item, int depth, int scrub,
 			       struct pdg_err *err);
+
+static int removes(struct pdg_deid_rule r)
+{
+	return r.act == PDG_ACT_REMOVE || (r.act == PDG_ACT_CLEAN && r.fallback == PDG_ACT_REMOVE);
+}
 
 #define MAX_CREATORS 64
 
@@ -249,11 +254,30 @@ static void find_kept_creators(const struct pdg_deid_ctx *ctx, const struct pdg_
 
 static enum pdg_code apply_elem(struct walk *w, struct pdg_dcm_item *item,
 				const struct pdg_dcm_elem *e, const struct creators *keep_creators,
-				int depth, struct pdg_err *err)
+				int depth, int scrub, struct pdg_err *err)
 {
 	const char *fixed = NULL;
 	struct pdg_deid_rule rule = pdg_deid_rule_for(w->ctx, e->tag, &fixed);
 	int act = rule.act;
+	uint16_t group = PDG_TAG_GROUP(e->tag);
+
+	/* Inside a sequence replaced by a dummy (D) or cleaned (C), attributes the table does not
+	 * list get dummies too when they can hold identifying text or dates (docs: "Scrubbed
+	 * sequences"): the items keep their structure and lose their content. */
+	if (scrub && rule.fallback == PDG_ACT_MAX) {
+		if (vr_is(e->vr, "AE LO LT PN SH ST UC UT UR"))
+			act = PDG_ACT_DUMMY;
+		else if (vr_is(e->vr, "DA DT TM"))
+			act = w->ctx->options & ((1u << PDG_OPT_RTN_LONG_MODIF) |
+						 (1u << PDG_OPT_RTN_LONG_FULL))
+				      ? PDG_ACT_CLEAN
+				      : PDG_ACT_DUMMY;
+	}
+	/* PS3.15 E.3.3: without Clean Graphics, overlays are removed: the whole Overlay Plane
+	 * group 60xx goes with its Overlay Data, not only the listed elements. */
+	if ((group & 0xff01) == 0x6000 && rule.fallback == PDG_ACT_MAX &&
+	    removes(pdg_deid_rule_for(w->ctx, PDG_TAG(group, 0x3000), NULL)))
+		act = PDG_ACT_REMOVE;
 
 	/* PS3.5 7.8.1: a kept private element keeps the creator that reserves its block. */
 	if (is_private_creator(e->tag) && act == PDG_ACT_REMOVE)
@@ -281,6 +305,10 @@ static enum pdg_code apply_elem(struct walk *w, struct pdg_dcm_item *item,
 	if (act == PDG_ACT_DUMMY && vr_is(e->vr, "UI"))
 		act = PDG_ACT_UID;
 
+	if (sq && (act == PDG_ACT_DUMMY || rule.act == PDG_ACT_CLEAN)) {
+		act = PDG_ACT_KEEP; /* keep the items, scrub their content */
+		scrub = 1;
+	}
 	switch (act) {
 	case PDG_ACT_KEEP:
 		if (sq) {
@@ -291,7 +319,7 @@ static enum pdg_code apply_elem(struct walk *w, struct pdg_dcm_item *item,
 				enum pdg_code rc;
 				if (!sub)
 					return pdg_err_set(err, PDG_E_INTERNAL, "sequence item vanished");
-				rc = walk_item(w, sub, depth + 1, err);
+				rc = walk_item(w, sub, depth + 1, scrub, err);
 				if (rc)
 					return rc;
 			}
@@ -337,7 +365,7 @@ static enum pdg_code apply_elem(struct walk *w, struct pdg_dcm_item *item,
 	return pdg_err_set(err, PDG_E_INTERNAL, "unknown de-identification action %d", act);
 }
 
-static enum pdg_code walk_item(struct walk *w, struct pdg_dcm_item *item, int depth,
+static enum pdg_code walk_item(struct walk *w, struct pdg_dcm_item *item, int depth, int scrub,
 			       struct pdg_err *err)
 {
 	struct pdg_dcm_elem stack[STACK_ELEMS], *elems = stack;
@@ -364,7 +392,7 @@ static enum pdg_code walk_item(struct walk *w, struct pdg_dcm_item *item, int de
 	}
 	find_kept_creators(w->ctx, elems, n, &creators);
 	for (size_t i = 0; i < n; i++) {
-		rc = apply_elem(w, item, &elems[i], &creators, depth, err);
+		rc = apply_elem(w, item, &elems[i], &creators, depth, scrub, err);
 		if (rc)
 			break;
 	}
@@ -548,9 +576,9 @@ enum pdg_code pdg_deid_apply(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm
 		goto out;
 	}
 	get_uid(ds, PDG_TAG(0x0008, 0x0016), res->sop_class_uid);
-	rc = walk_item(&w, ds, 0, err);
+	rc = walk_item(&w, ds, 0, 0, err);
 	if (!rc)
-		rc = walk_item(&w, meta, 0, err);
+		rc = walk_item(&w, meta, 0, 0, err);
 	if (!rc)
 		rc = clean_meta(meta, err);
 	if (!rc)

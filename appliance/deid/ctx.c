@@ -410,6 +410,6 @@ struct pdg_deid_rule pdg_deid_rule_for(const struct pdg_deid_ctx *ctx, uint32_t 
 	}
 	row = pdg_deid_table_find(tag);
 	if (row < 0)
-		return (struct pdg_deid_rule){ .act = PDG_ACT_KEEP, .fallback = PDG_ACT_KEEP };
+		return (struct pdg_deid_rule){ .act = PDG_ACT_KEEP, .fallback = PDG_ACT_MAX };
 	return ctx->rules[row];
 }

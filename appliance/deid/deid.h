@@ -119,7 +119,10 @@ PDG_MUST_CHECK enum pdg_code pdg_deid_ctx_set_batch(struct pdg_deid_ctx *ctx, co
 /* Free what ctx holds and wipe the keys. Safe on a zeroed or half-initialised ctx. */
 void pdg_deid_ctx_release(struct pdg_deid_ctx *ctx);
 
-/* The effective rule for tag anywhere in a dataset (override, else table, else keep). */
+/*
+ * The effective rule for tag anywhere in a dataset (override, else table, else keep). A tag in
+ * neither the overrides nor the table gets { PDG_ACT_KEEP, .fallback = PDG_ACT_MAX }.
+ */
 struct pdg_deid_rule pdg_deid_rule_for(const struct pdg_deid_ctx *ctx, uint32_t tag,
 				       const char **fixed_value);
 

@@ -168,6 +168,11 @@ struct pdg_deid_rule pdg_deid_resolve_row(const struct pdg_deid_row *row, uint32
 	else if (any_k)
 		code = PDG_AC_K;
 	r.act = pdg_deid_act_of_code(code);
+	/* A sequence the Retain UIDs option keeps is a container of UID references; for X/Z we
+	 * treat it like X/Z/U*: kept, its items cleaned, the UIDs inside replaced. */
+	if (code == PDG_AC_XZ && row->vr[0] == 'S' && row->vr[1] == 'Q' &&
+	    row->opt[PDG_OPT_RTN_UIDS] == PDG_AC_K)
+		r.act = PDG_ACT_KEEP;
 	r.fallback = pdg_deid_act_of_code((enum pdg_deid_code)row->basic);
 	if (r.fallback == PDG_ACT_CLEAN)
 		r.fallback = PDG_ACT_REMOVE;

@@ -115,6 +115,19 @@ static struct pdg_dcm *make_ct(void)
 	put(deep, PDG_TAG(0x0008, 0x1155), SOP_UID); /* a reference to itself */
 	put(deep, PDG_TAG(0x0010, 0x1040), "PLANT DEEP ADDRESS");
 	put(deep, PDG_TAG(0x0008, 0x0020), "20240301");
+	/* D sequences: kept with their items, whose unlisted text becomes a dummy */
+	it = append(ds, PDG_TAG(0x0070, 0x0001));
+	put(it, PDG_TAG(0x0070, 0x0002), "LAYER1");
+	deep = append(it, PDG_TAG(0x0070, 0x0008));
+	put(deep, PDG_TAG(0x0070, 0x0006), "PLANT TEXT ANNOTATION");
+	it = append(ds, PDG_TAG(0x0008, 0x1111));
+	put(it, PDG_TAG(0x0008, 0x1150), "1.2.840.10008.3.1.2.3.3");
+	put(it, PDG_TAG(0x0008, 0x1155), REF_UID);
+	/* an overlay plane: the whole group goes with its data */
+	us = 4;
+	assert_int_equal(pdg_dcm_put_raw(ds, PDG_TAG(0x6000, 0x0010), "US", &us, 2, &err), 0);
+	put_vr(ds, PDG_TAG(0x6000, 0x0022), "LO", "PLANT OVERLAY DESCRIPTION");
+	assert_int_equal(pdg_dcm_put_raw(ds, PDG_TAG(0x6000, 0x3000), "OW", pixels, 4, &err), 0);
 	/* a removed sequence */
 	it = append(ds, PDG_TAG(0x0040, 0x0275));
 	put(it, PDG_TAG(0x0008, 0x0050), "PLANTREQACC");
@@ -298,6 +311,24 @@ static void values_and_references(void **state)
 	assert_string_equal(res.study_uid, want);
 	get(ds, PDG_TAG(0x0020, 0x000d), v, sizeof(v));
 	assert_string_equal(v, want);
+
+	/* scrubbed D sequences keep their structure */
+	it = pdg_dcm_seq_item(ds, PDG_TAG(0x0070, 0x0001), 0);
+	assert_non_null(it);
+	get(it, PDG_TAG(0x0070, 0x0002), v, sizeof(v));
+	assert_string_equal(v, "LAYER1"); /* CS */
+	deep = pdg_dcm_seq_item(it, PDG_TAG(0x0070, 0x0008), 0);
+	assert_non_null(deep);
+	get(deep, PDG_TAG(0x0070, 0x0006), v, sizeof(v));
+	assert_string_equal(v, "REMOVED");
+	it = pdg_dcm_seq_item(ds, PDG_TAG(0x0008, 0x1111), 0);
+	assert_non_null(it);
+	assert_int_equal(pdg_deid_map_uid(&ctx, REF_UID, want, &err), PDG_OK);
+	get(it, PDG_TAG(0x0008, 0x1155), v, sizeof(v));
+	assert_string_equal(v, want);
+	assert_false(pdg_dcm_has(ds, PDG_TAG(0x6000, 0x0010)));
+	assert_false(pdg_dcm_has(ds, PDG_TAG(0x6000, 0x0022)));
+	assert_false(pdg_dcm_has(ds, PDG_TAG(0x6000, 0x3000)));
 
 	/* what must be added */
 	get(ds, PDG_TAG(0x0012, 0x0062), v, sizeof(v));

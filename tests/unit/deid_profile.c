@@ -62,6 +62,9 @@ static void basic_profile_rules(void **state)
 	assert_int_equal(act(&ctx, 0x00080012), PDG_ACT_DUMMY);     /* X/D */
 	assert_int_equal(act(&ctx, 0x300e0008), PDG_ACT_EMPTY);     /* Reviewer Name X/Z */
 	assert_int_equal(act(&ctx, 0x00081140), PDG_ACT_KEEP);      /* X/Z/U*: keep, remap */
+	assert_int_equal(act(&ctx, 0x00081110), PDG_ACT_KEEP);      /* X/Z UID container */
+	assert_int_equal(act(&ctx, 0x00400555), PDG_ACT_EMPTY);     /* X/Z other sequence */
+	assert_int_equal(act(&ctx, 0x00081120), PDG_ACT_REMOVE);    /* X */
 	assert_int_equal(act(&ctx, 0x00080018), PDG_ACT_UID);
 	assert_int_equal(act(&ctx, 0x00020003), PDG_ACT_UID);
 	assert_int_equal(act(&ctx, 0x00080020), PDG_ACT_EMPTY);     /* Study Date Z */
