@@ -175,10 +175,12 @@ static int by_sop(const void *pa, const void *pb)
 	return strcmp((*a)->k.sop_instance_uid, (*b)->k.sop_instance_uid);
 }
 
+/* As DCMTK groups PATIENT records: by Patient ID, by Patient's Name when the ID is empty. */
 static int same_patient(const struct pdg_fs_item *a, const struct pdg_fs_item *b)
 {
-	return !strcmp(a->k.patient_id, b->k.patient_id) &&
-	       !strcmp(a->k.patient_name, b->k.patient_name);
+	if (strcmp(a->k.patient_id, b->k.patient_id))
+		return 0;
+	return a->k.patient_id[0] || !strcmp(a->k.patient_name, b->k.patient_name);
 }
 
 /* Per-study and per-series ordering keys; a study must belong to one patient. */
@@ -343,6 +345,14 @@ static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inpu
 		rc = pdg_dicomdir_read_keys(inputs[x], &it[x].k, err);
 		if (rc)
 			return rc;
+		/* PS3.3 F.5: type 1 and 2 directory keys DCMTK cannot invent */
+		if (!it[x].k.has_patient_name)
+			return pdg_err_set(err, PDG_E_DICOM, "'%s': no PatientName (0010,0010); "
+					   "the DICOMDIR needs it (type 2)", inputs[x]);
+		if (!it[x].k.study_uid[0] || !it[x].k.series_uid[0] || !it[x].k.modality[0])
+			return pdg_err_set(err, PDG_E_DICOM, "'%s': StudyInstanceUID, "
+					   "SeriesInstanceUID or Modality missing or empty; the "
+					   "DICOMDIR needs them (type 1)", inputs[x]);
 		*ts_set |= 1u << pdg_dicomdir_profile_for_ts(it[x].k.transfer_syntax);
 	}
 	return PDG_OK;
@@ -396,7 +406,8 @@ enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs, si
 	rc = pdg_dicomdir_create(stage, prof, o->fileset_id ? o->fileset_id : PDG_FILESET_DEFAULT_ID,
 				 c.fileset_uid, &dd, err);
 	for (size_t x = 0; !rc && x < n; x++)
-		rc = pdg_dicomdir_add(dd, it[x].file_id, err);
+		if ((rc = pdg_dicomdir_add(dd, it[x].file_id, err)))
+			pdg_err_prefix(err, "'%s'", it[x].src);
 	if (!rc)
 		rc = pdg_dicomdir_write(dd, err);
 	dd = pdg_dicomdir_free(dd);

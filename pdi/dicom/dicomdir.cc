@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 #include <sys/stat.h>
 
@@ -120,6 +121,98 @@ bool first_file_below(DcmDirectoryRecord *rec, OFString &file_id)
 	return false;
 }
 
+// The patient folder ("P0000001") of the first file below a record, "" if none.
+std::string patient_dir(DcmDirectoryRecord *rec)
+{
+	OFString id;
+	if (!first_file_below(rec, id))
+		return std::string();
+	std::string s = id.c_str();
+	size_t a = s.find('/');
+	if (a == std::string::npos)
+		return std::string();
+	size_t b = s.find('/', a + 1);
+	return s.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+}
+
+// A sub-record of dst that stands for the same study or series as rec, if any.
+DcmDirectoryRecord *same_record(DcmDirectoryRecord *dst, DcmDirectoryRecord *rec)
+{
+	const E_DirRecType type = rec->getRecordType();
+	DcmTagKey key;
+
+	if (type == ERT_Study)
+		key = DCM_StudyInstanceUID;
+	else if (type == ERT_Series)
+		key = DCM_SeriesInstanceUID;
+	else
+		return nullptr;
+	OFString want = get(rec, key);
+	if (want.empty())
+		return nullptr;
+	DcmDirectoryRecord *sub = nullptr;
+	while ((sub = dst->nextSub(sub)) != nullptr)
+		if (sub->getRecordType() == type && get(sub, key) == want)
+			return sub;
+	return nullptr;
+}
+
+// Move every record below src under dst, joining studies and series with the same UID.
+bool merge_into(DcmDirectoryRecord *dst, DcmDirectoryRecord *src)
+{
+	while (src->cardSub() > 0) {
+		DcmDirectoryRecord *child = src->removeSub(0UL);
+		if (!child)
+			return false;
+		DcmDirectoryRecord *match = same_record(dst, child);
+		if (match) {
+			bool ok = merge_into(match, child);
+			delete child;
+			if (!ok)
+				return false;
+		} else if (dst->insertSub(child).bad()) {
+			delete child;
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * DCMTK matches a file to a PATIENT record by Patient ID, or by Patient's Name when the ID is
+ * empty, and never matches empty values: files whose Patient ID and Name were both emptied
+ * would each get a PATIENT record (and a study could be split over several). The file set
+ * puts one patient in one P folder; join the PATIENT records of one folder into the first.
+ */
+bool join_patients(DcmDirectoryRecord &root)
+{
+	std::vector<std::string> seen;
+	std::vector<DcmDirectoryRecord *> first;
+	unsigned long i = 0;
+
+	while (i < root.cardSub()) {
+		DcmDirectoryRecord *rec = root.getSub(i);
+		std::string dir = rec->getRecordType() == ERT_Patient ? patient_dir(rec) : "";
+		size_t k = 0;
+		while (k < seen.size() && seen[k] != dir)
+			k++;
+		if (dir.empty() || k == seen.size()) {
+			if (!dir.empty()) {
+				seen.push_back(dir);
+				first.push_back(rec);
+			}
+			i++;
+			continue;
+		}
+		rec = root.removeSub(i);
+		bool ok = rec && merge_into(first[k], rec);
+		delete rec;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 } // namespace
 
 struct pdg_dicomdir {
@@ -211,30 +304,50 @@ extern "C" enum pdg_code pdg_dicomdir_read_keys(const char *path, struct pdg_dic
 			return pdg_err_set(err, PDG_E_DICOM, "cannot read '%s' as DICOM: %s", path,
 					   c.text());
 		DcmItem *meta = ff.getMetaInfo(), *ds = ff.getDataset();
-		bool ok = put(out->sop_class_uid, sizeof(out->sop_class_uid),
-			      get(meta, DCM_MediaStorageSOPClassUID)) &&
-			  put(out->sop_instance_uid, sizeof(out->sop_instance_uid),
-			      get(meta, DCM_MediaStorageSOPInstanceUID)) &&
-			  put(out->transfer_syntax, sizeof(out->transfer_syntax),
-			      get(meta, DCM_TransferSyntaxUID)) &&
-			  put(out->patient_id, sizeof(out->patient_id), get(ds, DCM_PatientID)) &&
-			  put(out->patient_name, sizeof(out->patient_name),
-			      get(ds, DCM_PatientName)) &&
-			  put(out->study_uid, sizeof(out->study_uid),
-			      get(ds, DCM_StudyInstanceUID)) &&
-			  put(out->study_date, sizeof(out->study_date), get(ds, DCM_StudyDate)) &&
-			  put(out->study_time, sizeof(out->study_time), get(ds, DCM_StudyTime)) &&
-			  put(out->series_uid, sizeof(out->series_uid),
-			      get(ds, DCM_SeriesInstanceUID)) &&
-			  put(out->modality, sizeof(out->modality), get(ds, DCM_Modality));
-		if (!ok)
-			return pdg_err_set(err, PDG_E_LIMIT, "'%s': a directory key is too long",
-					   path);
+		// Identity keys must fit whole; descriptive ones (date, time, modality) are cut.
+		const struct {
+			DcmItem *item;
+			const DcmTagKey &tag;
+			char *dst;
+			size_t cap;
+			bool whole;
+			const char *name;
+		} keys[] = {
+			{ meta, DCM_MediaStorageSOPClassUID, out->sop_class_uid,
+			  sizeof(out->sop_class_uid), true, "MediaStorageSOPClassUID" },
+			{ meta, DCM_MediaStorageSOPInstanceUID, out->sop_instance_uid,
+			  sizeof(out->sop_instance_uid), true, "MediaStorageSOPInstanceUID" },
+			{ meta, DCM_TransferSyntaxUID, out->transfer_syntax,
+			  sizeof(out->transfer_syntax), true, "TransferSyntaxUID" },
+			{ ds, DCM_PatientID, out->patient_id, sizeof(out->patient_id), true,
+			  "PatientID" },
+			{ ds, DCM_PatientName, out->patient_name, sizeof(out->patient_name), true,
+			  "PatientName" },
+			{ ds, DCM_StudyInstanceUID, out->study_uid, sizeof(out->study_uid), true,
+			  "StudyInstanceUID" },
+			{ ds, DCM_SeriesInstanceUID, out->series_uid, sizeof(out->series_uid), true,
+			  "SeriesInstanceUID" },
+			{ ds, DCM_StudyDate, out->study_date, sizeof(out->study_date), false, "" },
+			{ ds, DCM_StudyTime, out->study_time, sizeof(out->study_time), false, "" },
+			{ ds, DCM_Modality, out->modality, sizeof(out->modality), false, "" },
+		};
+		for (const auto &k : keys) {
+			OFString v = get(k.item, k.tag);
+			if (v.size() >= k.cap) {
+				if (k.whole)
+					return pdg_err_set(err, PDG_E_LIMIT,
+							   "'%s': %s is longer than %zu bytes",
+							   path, k.name, k.cap - 1);
+				v.erase(k.cap - 1);
+			}
+			(void)put(k.dst, k.cap, v);
+		}
 		if (!out->sop_class_uid[0] || !out->sop_instance_uid[0] ||
 		    !out->transfer_syntax[0])
 			return pdg_err_set(err, PDG_E_DICOM,
 					   "'%s': no SOP class, SOP instance or transfer syntax in "
 					   "the file meta information", path);
+		out->has_patient_name = ds->tagExists(DCM_PatientName);
 		out->series_number = get_number(ds, DCM_SeriesNumber);
 		out->instance_number = get_number(ds, DCM_InstanceNumber);
 		return PDG_OK;
@@ -324,7 +437,8 @@ extern "C" enum pdg_code pdg_dicomdir_add(struct pdg_dicomdir *d, const char *fi
 	}
 }
 
-// Replace the study dates and times DCMTK took from the clock, and set the File-set UID.
+// Join split patients, replace the study dates and times DCMTK took from the clock, and set
+// the File-set UID.
 static enum pdg_code finish(struct pdg_dicomdir *d, struct pdg_err *err)
 {
 	DcmDicomDir dd(d->path.c_str());
@@ -332,6 +446,8 @@ static enum pdg_code finish(struct pdg_dicomdir *d, struct pdg_err *err)
 		return pdg_err_set(err, PDG_E_DICOM, "cannot reread the DICOMDIR: %s",
 				   dd.error().text());
 	DcmDirectoryRecord &root = dd.getRootRecord();
+	if (!join_patients(root))
+		return pdg_err_set(err, PDG_E_DICOM, "cannot join patient records");
 	DcmDirectoryRecord *pat = nullptr;
 	while ((pat = root.nextSub(pat)) != nullptr) {
 		if (pat->getRecordType() != ERT_Patient)

@@ -51,21 +51,23 @@ struct pdg_dicomdir_keys {
 	char patient_id[68];          /* (0010,0020), may be empty (bytes in the file's charset) */
 	char patient_name[324];       /* (0010,0010), only for grouping, never shown or logged */
 	char study_uid[PDG_DICOMDIR_UID_MAX];
-	char study_date[9];           /* (0008,0020) or "" */
-	char study_time[17];          /* (0008,0030) or "" */
+	char study_date[12];          /* (0008,0020) or "", cut to 11 bytes */
+	char study_time[28];          /* (0008,0030) or "", cut to 27 bytes */
 	char series_uid[PDG_DICOMDIR_UID_MAX];
-	char modality[17];            /* (0008,0060) or "" */
+	char modality[17];            /* (0008,0060) or "", cut to 16 bytes */
 	long series_number;           /* (0020,0011), LONG_MIN when absent or not a number */
 	long instance_number;         /* (0020,0013), LONG_MIN when absent or not a number */
 	char sop_class_uid[PDG_DICOMDIR_UID_MAX];    /* from the file meta information */
 	char sop_instance_uid[PDG_DICOMDIR_UID_MAX]; /* from the file meta information */
 	char transfer_syntax[PDG_DICOMDIR_UID_MAX];
+	int has_patient_name;         /* (0010,0010) present, even empty */
 };
 
 /*
  * Read the keys of the DICOM file at path (PS3.10 with meta information; reading stops before
  * the pixel data). Not a PS3.10 file or no SOP class/instance/transfer syntax in the meta
- * information: PDG_E_DICOM. Values too long for their field: PDG_E_LIMIT.
+ * information: PDG_E_DICOM. A UID, Patient ID or Patient's Name too long for its field:
+ * PDG_E_LIMIT (the message names the attribute); date, time and modality are cut to fit.
  */
 PDG_MUST_CHECK enum pdg_code pdg_dicomdir_read_keys(const char *path,
 						    struct pdg_dicomdir_keys *out,

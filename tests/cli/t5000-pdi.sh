@@ -270,6 +270,29 @@ test_expect_code 1 'verify: a ZIP entry larger than PDIGATE.JSN says' '
 	pdigate pdi verify big.zip >out; rc=$?; cat out;
 	grep -qx "INDEX.HTM: entry larger than listed in PDIGATE.JSN" out && (exit $rc)
 '
+test_expect_success 'patients whose ID and name were emptied share one PATIENT record' '
+	mkdir in && mkct in 3 1 1 1 20200101 && mkct in 3 1 1 2 20200101 &&
+	mkct in 3 2 1 1 20200102 &&
+	for f in in/*.dcm; do dcmodify -q -nb -ma "(0010,0010)=" -ma "(0010,0020)=" "$f"; done &&
+	pdigate pdi build --out set in >out && cat out &&
+	grep -q " 1 patients, 2 studies, 2 series, 3 instances" out &&
+	dcmdump set/DICOMDIR >dump &&
+	test "$(grep -c "CS \[PATIENT\]" dump)" -eq 1 &&
+	test "$(grep -c "CS \[STUDY\]" dump)" -eq 2 &&
+	grep -q "LO \[DCMTKPAT000000\]" dump &&
+	pdigate pdi verify set
+'
+test_expect_code 1 'build names the input that lacks a key the DICOMDIR needs' '
+	mkdir in && mkct in 4 1 1 1 20200101 && dcmodify -q -nb -ea "(0008,0060)" in/*.dcm &&
+	pdigate pdi build --out set in 2>err; rc=$?; cat err;
+	grep -q "in/ct_4_1_1_1.dcm.: StudyInstanceUID, SeriesInstanceUID or Modality" err &&
+	(exit $rc)
+'
+test_expect_success 'an implicit VR file converted through the shim is accepted' '
+	mkdir in && mkct in 7 1 1 1 20200101 +ti &&
+	pdg-dcmcat -t 1.2.840.10008.1.2.1 in/ct_7_1_1_1.dcm ok.dcm && rm in/* && mv ok.dcm in/ &&
+	pdigate pdi build --out set in && pdigate pdi verify set
+'
 test_expect_code 1 'build refuses transfer syntaxes no profile admits' '
 	mkdir in && mkct in 7 1 1 1 20200101 +ti &&
 	pdigate pdi build --out set in
