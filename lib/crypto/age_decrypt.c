@@ -191,9 +191,14 @@ static enum pdg_code feed_header(struct pdg_age_dec *d, const uint8_t *p, size_t
 	}
 	memcpy(d->hdr + d->hdr_len, p, take);
 	d->hdr_len += take;
-	if (!age_header_first_line_ok(d->hdr, d->hdr_len))
+	if (!age_header_first_line_ok(d->hdr, d->hdr_len)) {
+		static const char armor[] = "-----BEGIN AGE ENCRYPTED FILE-----";
+		size_t n = d->hdr_len < sizeof(armor) - 1 ? d->hdr_len : sizeof(armor) - 1;
+
 		return fail(d, PDG_AGE_FAIL_HEADER, pdg_err_set(err, PDG_E_INVALID,
-			"not an age file"));
+			memcmp(d->hdr, armor, n) == 0 ?
+			"ASCII-armored age files are not supported" : "not an age file"));
+	}
 	end = age_header_end(d->hdr, d->hdr_len, &d->hdr_scan);
 	if (end == 0) {
 		*used = take;

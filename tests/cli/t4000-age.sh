@@ -78,6 +78,14 @@ else
 	test_skip 'age interop' 'age or age-keygen not installed'
 fi
 
+if have_age; then
+test_expect_success 'an armored file is refused with a clear message' '
+	pdg-age keygen -o id >rcpt && echo hi >msg &&
+	age -a -r $(cat rcpt) -o ct msg &&
+	! pdg-age decrypt -i id ct 2>err && grep -q "ASCII-armored" err &&
+	! pdg-age decrypt -i id msg 2>err && grep -q "not an age file" err
+'
+fi
 test_expect_success 'a wrong identity is "no matching identity"' '
 	pdg-age keygen -o id >rcpt && pdg-age keygen -o other >/dev/null &&
 	echo hello >msg && pdg-age encrypt -r $(cat rcpt) -o ct msg &&
