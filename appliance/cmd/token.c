@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* pdigate token: read release tokens from a scanner, the keyboard, a PNG or a PDF. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "appliance/cmd/cmds.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "tokens/codec.h"
+#include "tokens/scan.h"
+
+static const char usage_text[] =
+	"usage: pdigate token read [--json] [--image FILE.png | --pdf FILE.pdf]\n"
+	"\n"
+	"Reads release tokens and reports, for each, whether it is well formed and its\n"
+	"package id. The secret is never shown. Without --image or --pdf, reads one token\n"
+	"per line from standard input: what a USB keyboard-wedge scanner or a person types.\n"
+	"\n"
+	"  --image FILE.png   decode every QR code in a PNG image (zbar)\n"
+	"  --pdf FILE.pdf     render each page with pdftoppm and decode its QR codes\n"
+	"  --json             print one JSON document (docs/json-schema.md)\n"
+	"\n"
+	"Exit status: 0 every token is well formed, 1 a token is malformed or none was\n"
+	"found or reading failed, 2 usage error.\n";
+
+struct reader {
+	int json;
+	json_t *results;        /* JSON mode: array of result objects */
+	size_t ok, failed;
+};
+
+/* Report one text: decoded, never echoed. where is "line N" or "page P symbol S". */
+static enum pdg_code report(struct reader *r, const char *src, unsigned a, unsigned b,
+			    const char *text)
+{
+	struct pdg_token tok;
+	struct pdg_err err = { 0 };
+	enum pdg_token_fault fault = PDG_TOKEN_OK;
+	uint8_t hash[PDG_TOKEN_HASH_BYTES];
+	char hex[2 * PDG_TOKEN_HASH_BYTES + 1] = "";
+	enum pdg_code rc = pdg_token_decode(text, &tok, &fault, &err);
+
+	if (!rc) {
+		rc = pdg_token_secret_hash(tok.secret, hash, &err);
+		if (rc) {
+			pdg_token_wipe(&tok);
+			return rc;
+		}
+		for (int i = 0; i < PDG_TOKEN_HASH_BYTES; i++)
+			snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+	}
+	if (!rc)
+		r->ok++;
+	else
+		r->failed++;
+	if (r->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "source", json_string(src));
+		if (b) {
+			json_object_set_new(o, "page", json_integer(a));
+			json_object_set_new(o, "symbol", json_integer(b));
+		} else {
+			json_object_set_new(o, "line", json_integer(a));
+		}
+		json_object_set_new(o, "status", json_string(rc ? "error" : "ok"));
+		if (rc) {
+			json_object_set_new(o, "error", json_string(pdg_token_fault_name(fault)));
+			json_object_set_new(o, "message", json_string(err.msg));
+		} else {
+			json_object_set_new(o, "package_id", json_string(tok.pkgid));
+			json_object_set_new(o, "secret", json_string("(hidden)"));
+			json_object_set_new(o, "secret_sha256", json_string(hex));
+		}
+		json_array_append_new(r->results, o);
+	} else {
+		if (b)
+			printf("%s page %u symbol %u: ", src, a, b);
+		else
+			printf("line %u: ", a);
+		if (rc)
+			printf("error (%s): %s\n", pdg_token_fault_name(fault), err.msg);
+		else
+			printf("ok: package %s, secret (hidden)\n", tok.pkgid);
+		fflush(stdout);
+	}
+	pdg_token_wipe(&tok);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return PDG_OK;
+}
+
+struct image_ctx {
+	struct reader *r;
+	const char *path;
+};
+
+static enum pdg_code on_symbol(void *ctx, unsigned page, unsigned symbol, const char *text)
+{
+	struct image_ctx *c = ctx;
+
+	return report(c->r, c->path, page, symbol, text);
+}
+
+static enum pdg_code read_lines(struct reader *r, FILE *in, struct pdg_err *err)
+{
+	char line[2 * PDG_TOKEN_INPUT_MAX];
+	unsigned n = 0;
+	enum pdg_code rc = PDG_OK;
+
+	while (!rc && fgets(line, sizeof(line), in)) {
+		size_t len = strlen(line);
+		int too_long = 0;
+
+		n++;
+		if (len && line[len - 1] != '\n' && !feof(in)) {
+			int c;
+
+			/* a line that fills the buffer is no token: skip the rest of it */
+			while ((c = getc(in)) != EOF && c != '\n')
+				;
+			too_long = 1;
+		}
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!too_long && strspn(line, " \t") == len)
+			continue; /* scanners may send a bare Enter */
+		if (too_long)
+			memset(line, '0', PDG_TOKEN_INPUT_MAX + 1); /* report it as too long */
+		line[too_long ? PDG_TOKEN_INPUT_MAX + 1 : len] = '\0';
+		rc = report(r, "stdin", n, 0, line);
+	}
+	OPENSSL_cleanse(line, sizeof(line));
+	if (!rc && ferror(in))
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot read standard input");
+	return rc;
+}
+
+static int cmd_token_read(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "image", required_argument, NULL, 'i' },
+		{ "pdf", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct reader r = { 0 };
+	struct pdg_err err = { 0 };
+	const char *image = NULL, *pdf = NULL;
+	enum pdg_code rc;
+	int c, status;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': image = optarg; break;
+		case 'p': pdf = optarg; break;
+		case 'j': r.json = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind != argc || (image && pdf)) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (r.json)
+		r.results = json_array();
+	if (image || pdf) {
+		struct image_ctx ctx = { &r, image ? image : pdf };
+		struct pdg_scan_sink sink = { on_symbol, &ctx };
+
+		rc = image ? pdg_scan_png(image, &sink, NULL, &err)
+			   : pdg_scan_pdf(pdf, &sink, NULL, &err);
+	} else {
+		rc = read_lines(&r, stdin, &err);
+	}
+	if (rc) {
+		pdg_log(PDG_LOG_ERR, "%s", err.msg);
+		if (r.json) {
+			json_t *doc = json_pack("{s:{s:s,s:s}}", "error", "code", pdg_code_name(rc),
+						"message", err.msg);
+
+			json_dumpf(doc, stdout, JSON_COMPACT);
+			putchar('\n');
+			json_decref(doc);
+		}
+		json_decref(r.results);
+		return pdg_exit_code(rc);
+	}
+	if (r.ok + r.failed == 0)
+		pdg_log(PDG_LOG_ERR, "no token found");
+	else
+		pdg_log(PDG_LOG_INFO, "%zu token(s) read: %zu well formed, %zu malformed",
+			r.ok + r.failed, r.ok, r.failed);
+	status = (r.failed || r.ok == 0) ? 1 : 0;
+	if (r.json) {
+		json_t *doc = json_pack("{s:o,s:I,s:I}", "results", r.results, "ok",
+					(json_int_t)r.ok, "failed", (json_int_t)r.failed);
+
+		json_dumpf(doc, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(doc);
+	}
+	return status;
+}
+
+int cmd_token(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "read"))
+		return cmd_token_read(argc - 1, argv + 1);
+	pdg_log(PDG_LOG_ERR, "'%s' is not a token command; see 'pdigate token --help'", argv[1]);
+	return 2;
+}
