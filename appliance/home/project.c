@@ -15,6 +15,7 @@
 
 #include "appliance/home/fsutil.h"
 #include "appliance/home/home.h"
+#include "lib/crypto/age.h"
 
 static const char *const profiles[] = { "ps315-basic", "jp-pseudonymized", "jp-anonymized" };
 
@@ -26,47 +27,12 @@ int pdg_profile_known(const char *profile)
 	return 0;
 }
 
-/* BIP 173 checksum over the expanded human-readable part and the 5-bit data. */
-static uint32_t bech32_polymod(uint32_t chk, unsigned v)
-{
-	static const uint32_t gen[5] = { 0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd,
-					 0x2a1462b3 };
-	uint32_t top = chk >> 25;
-
-	chk = ((chk & 0x1ffffff) << 5) ^ v;
-	for (int i = 0; i < 5; i++)
-		if ((top >> i) & 1)
-			chk ^= gen[i];
-	return chk;
-}
-
 int pdg_recipient_valid(const char *s)
 {
-	static const char charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-	const char *hrp = "age";
-	uint32_t chk = 1;
-	unsigned last = 0;
-	size_t n;
+	struct pdg_err err;
 
-	/* age1 + 52 data characters (32 bytes) + 6 checksum characters, lowercase */
-	if (!s || strlen(s) != 62 || strncmp(s, "age1", 4))
-		return 0;
-	for (size_t i = 0; i < 3; i++)
-		chk = bech32_polymod(chk, (unsigned)hrp[i] >> 5);
-	chk = bech32_polymod(chk, 0);
-	for (size_t i = 0; i < 3; i++)
-		chk = bech32_polymod(chk, (unsigned)hrp[i] & 31);
-	for (n = 4; s[n]; n++) {
-		const char *p = strchr(charset, s[n]);
-
-		if (!p || !s[n])
-			return 0;
-		last = (unsigned)(p - charset);
-		chk = bech32_polymod(chk, last);
-		if (n == 4 + 51 && (last & 0x0f))
-			return 0; /* 256 bits in 52 groups: the 4 padding bits must be zero */
-	}
-	return chk == 1;
+	/* lib/crypto decodes the bech32 and checks the checksum, length and padding */
+	return s && !strncmp(s, "age1", 4) && pdg_age_recipient_check(s, &err) == PDG_OK;
 }
 
 static enum pdg_code project_paths(const char *home, const char *name, char *ini, char *secret,
