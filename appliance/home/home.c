@@ -11,9 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "appliance/home/fsutil.h"
 #include "appliance/home/home.h"
 #include "appliance/home/internal.h"
+#include "lib/crypto/age.h"
 
 const char *pdg_home_path(const char *override)
 {
@@ -155,8 +158,39 @@ enum pdg_code pdg_home_config_load(const char *home, struct pdg_home_config *out
 	return PDG_OK;
 }
 
+/*
+ * The administrator's link-table identity: keys/admin.age (the identity in age-keygen's
+ * format, sealed with the passphrase) and its recipient in cfg.
+ */
+static enum pdg_code make_admin_key(const char *stage, const char *passphrase,
+				    struct pdg_home_config *cfg, struct pdg_err *err)
+{
+	struct pdg_age_to to = { .passphrase = passphrase, .passphrase_len = strlen(passphrase) };
+	char identity[PDG_AGE_IDENTITY_LEN + 1], text[256], path[PATH_MAX];
+	uint8_t *ct = NULL;
+	size_t ctlen = 0;
+	enum pdg_code rc;
+	int n;
+
+	rc = pdg_age_keygen(identity, cfg->admin_recipient, err);
+	if (rc)
+		return rc;
+	n = snprintf(text, sizeof(text), "# created: %s\n# public key: %s\n%s\n", cfg->created,
+		     cfg->admin_recipient, identity);
+	OPENSSL_cleanse(identity, sizeof(identity));
+	rc = pdg_age_encrypt_mem(&to, text, (size_t)n, &ct, &ctlen, err);
+	OPENSSL_cleanse(text, sizeof(text));
+	if (!rc)
+		rc = pdg_path_join(path, sizeof(path), stage, PDG_HOME_ADMIN_KEY, err);
+	if (!rc)
+		rc = pdg_write_atomic(path, ct, ctlen, 0600, PDG_WRITE_NOREPLACE, err);
+	free(ct);
+	return rc;
+}
+
 /* Fill the staging folder: sub-folders, config, keys. */
-static enum pdg_code populate(const char *stage, const char *site, struct pdg_err *err)
+static enum pdg_code populate(const char *stage, const char *site, const char *passphrase,
+			      struct pdg_err *err)
 {
 	static const char *const dirs[] = { PDG_HOME_KEYS, PDG_HOME_PROJECTS, PDG_HOME_STATE,
 					    PDG_HOME_LINKTAB };
@@ -175,7 +209,12 @@ static enum pdg_code populate(const char *stage, const char *site, struct pdg_er
 	rc = make_uuid(cfg.appliance_id, err);
 	if (rc)
 		return rc;
-	/* TODO(crypto): appliance signing key (keys/appliance.sec, .pub) once lib/crypto lands */
+	/* TODO(crypto): appliance signing key (keys/appliance.sec, .pub) once signify lands */
+	if (passphrase) {
+		rc = make_admin_key(stage, passphrase, &cfg, err);
+		if (rc)
+			return rc;
+	}
 	rc = pdg_home_config_write(stage, &cfg, PDG_WRITE_NOREPLACE, err);
 	if (rc)
 		return rc;
@@ -189,7 +228,8 @@ static enum pdg_code populate(const char *stage, const char *site, struct pdg_er
 	return pdg_fsync_dir(stage, err);
 }
 
-enum pdg_code pdg_home_init(const char *path, const char *site, struct pdg_err *err)
+static enum pdg_code init(const char *path, const char *site, const char *passphrase,
+			  struct pdg_err *err)
 {
 	char parent[PATH_MAX], stage[PATH_MAX];
 	const char *base, *slash;
@@ -200,6 +240,10 @@ enum pdg_code pdg_home_init(const char *path, const char *site, struct pdg_err *
 	if (!pdg_name_valid(site))
 		return pdg_err_set(err, PDG_E_INVALID,
 				   "site name must be 1..63 characters of A-Z a-z 0-9 _ . -");
+	if (passphrase && strlen(passphrase) < PDG_ADMIN_PASSPHRASE_MIN)
+		return pdg_err_set(err, PDG_E_POLICY,
+				   "the administrator passphrase needs at least %d characters",
+				   PDG_ADMIN_PASSPHRASE_MIN);
 	if (!absent_or_empty(path))
 		return pdg_err_set(err, PDG_E_EXISTS, "'%s' already exists and is not empty", path);
 
@@ -232,7 +276,7 @@ enum pdg_code pdg_home_init(const char *path, const char *site, struct pdg_err *
 			return pdg_err_set(err, PDG_E_NOTFOUND, "folder '%s' does not exist", parent);
 		return pdg_err_sys(err, PDG_E_IO, "cannot create a folder in '%s'", parent);
 	}
-	rc = populate(stage, site, err);
+	rc = populate(stage, site, passphrase, err);
 	if (rc)
 		goto fail;
 	/* rename(2) replaces an empty folder and refuses a non-empty one */
@@ -248,4 +292,17 @@ enum pdg_code pdg_home_init(const char *path, const char *site, struct pdg_err *
 fail:
 	(void)nftw(stage, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return rc;
+}
+
+enum pdg_code pdg_home_init(const char *path, const char *site, struct pdg_err *err)
+{
+	return init(path, site, NULL, err);
+}
+
+enum pdg_code pdg_home_init_admin(const char *path, const char *site,
+				  const char *admin_passphrase, struct pdg_err *err)
+{
+	if (!admin_passphrase)
+		return pdg_err_set(err, PDG_E_INVALID, "no administrator passphrase");
+	return init(path, site, admin_passphrase, err);
 }

@@ -53,10 +53,23 @@ const char *pdg_home_path(const char *override);
 /*
  * Create a new home for site at path (refuses an existing non-empty home: PDG_E_EXISTS).
  * The home is built in a temporary folder beside path and renamed into place, so after a
- * crash it is either complete or absent.
+ * crash it is either complete or absent. This home has no administrator key, so its link
+ * table refuses records (PDG_E_POLICY): `pdigate init` uses pdg_home_init_admin.
  * Errors: PDG_E_INVALID (bad site name), PDG_E_EXISTS, PDG_E_IO, PDG_E_CRYPTO.
  */
 PDG_MUST_CHECK enum pdg_code pdg_home_init(const char *path, const char *site, struct pdg_err *err);
+
+/*
+ * As pdg_home_init, and also create the administrator's link-table key: a fresh X25519 age
+ * identity whose recipient goes into config.ini ([linktab] recipient) and which is stored in
+ * keys/admin.age in age-keygen's format, age-encrypted with admin_passphrase (an scrypt
+ * recipient, so the reference `age -d` opens it). admin_passphrase is NUL-terminated and has
+ * at least PDG_ADMIN_PASSPHRASE_MIN bytes (else PDG_E_POLICY); the caller wipes it.
+ */
+#define PDG_ADMIN_PASSPHRASE_MIN 12
+PDG_MUST_CHECK enum pdg_code pdg_home_init_admin(const char *path, const char *site,
+						 const char *admin_passphrase,
+						 struct pdg_err *err);
 
 /* Read home/config.ini into *out. No home there: PDG_E_NOTFOUND; malformed: PDG_E_INVALID. */
 PDG_MUST_CHECK enum pdg_code pdg_home_config_load(const char *home, struct pdg_home_config *out,

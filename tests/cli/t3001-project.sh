@@ -4,7 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 export PDIGATE_HOME="$TEST_ROOT/home"
-pdigate init --site S >/dev/null || exit 1
+echo "correct horse battery staple" >"$TEST_ROOT/pw"
+pdigate init --site S --admin-passphrase-file "$TEST_ROOT/pw" >/dev/null || exit 1
 R1=$(age-keygen 2>/dev/null | sed -n "s/^# public key: //p")
 R2=$(age-keygen 2>/dev/null | sed -n "s/^# public key: //p")
 
