@@ -13,5 +13,6 @@ int cmd_deid(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_project(int argc, char **argv);
 int cmd_pdi(int argc, char **argv);
+int cmd_reid(int argc, char **argv);
 
 #endif

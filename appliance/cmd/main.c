@@ -19,6 +19,7 @@ static const struct {
 	{ "project", cmd_project, "Add, list and show projects" },
 	{ "pdi", cmd_pdi, "Build, zip and verify IHE PDI file sets" },
 	{ "deid", cmd_deid, "De-identify files and folders into an output folder" },
+	{ "reid", cmd_reid, "Re-identify a pseudonym (administrator)" },
 };
 
 static void usage(FILE *f)
