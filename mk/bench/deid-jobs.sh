@@ -1,21 +1,26 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Benchmark `pdigate deid` beside its peers on N generated 512x512 16-bit CT slices:
-# cp -r (the floor), dcmodify (one process for all files), pdigate deid with 1 and 2 jobs.
+# `pdigate deid` beside its peers on N generated 512x512 16-bit CT slices: cp -r (the floor),
+# dcmodify (one process for all files), pdigate deid with 1 and 2 jobs and with --fsync-each.
 # Runs on disk (TMPDIR, where pdigate's final flush waits for the disk) and, when there is
 # room, on /dev/shm (memory: the flush is free, so the numbers show the processing itself).
-# Prints images/s and the peak memory of the largest process.
-#   usage: mk/bench-deid.sh BUILD_DIR [N]
+# Prints images/s and the peak memory of the largest process. Run by mk/bench.sh, or alone:
+#   BENCH_FILES=600 mk/bench/deid-jobs.sh          (programs from $PDG_BUILD, else build/)
 set -eu
-build=${1:-build}
-n=${2:-600}
-top=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$top/$build:$top/$build/tools:$PATH"
+n=${BENCH_FILES:-600}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${PDG_BUILD:-$top/build}
+export PATH="$build:$build/tools:$PATH"
 home=$(mktemp -d "${TMPDIR:-/tmp}/pdg-bench-home.XXXXXX")
 w=
 trap 'rm -rf "$home" ${w:+"$w"}' EXIT
 export PDIGATE_HOME="$home/home"
-pdigate init --site BENCH >/dev/null
+echo "correct horse battery staple" >"$home/pw"
+if pdigate init --help | grep -q admin-passphrase-file; then
+	pdigate init --site BENCH --admin-passphrase-file "$home/pw" >/dev/null
+else
+	pdigate init --site BENCH >/dev/null
+fi
 pdigate project add bench --profile jp-pseudonymized >/dev/null
 
 secs() { # run "$@"; print "elapsed-seconds peak-rss-KB"
