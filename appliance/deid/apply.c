@@ -471,6 +471,40 @@ static int is_top_coded(const struct pdg_deid_ctx *ctx, struct pdg_dcm_item *ds)
 	return year_of(study) < 0 || year_of(birth) < 0 || y >= ctx->profile->age_limit - 1;
 }
 
+/*
+ * PS3.3 C.7.5.1.1.2 / PS3.15 E.1.1: one Contributing Equipment item for us, with Purpose of
+ * Reference (109104, DCM, "De-identifying Equipment"). No Contribution DateTime (Type 3): the
+ * output must not depend on the clock.
+ */
+static enum pdg_code add_equipment(const struct pdg_deid_ctx *ctx, struct pdg_dcm_item *ds,
+				   struct pdg_err *err)
+{
+	struct pdg_dcm_item *eq, *code;
+	char desc[128];
+	enum pdg_code rc;
+
+	rc = pdg_dcm_seq_append(ds, PDG_TAG(0x0018, 0xa001), &eq, err);
+	if (!rc)
+		rc = pdg_dcm_seq_append(eq, PDG_TAG(0x0040, 0xa170), &code, err);
+	if (!rc)
+		rc = pdg_dcm_put_string(code, PDG_TAG(0x0008, 0x0100), "109104", err);
+	if (!rc)
+		rc = pdg_dcm_put_string(code, PDG_TAG(0x0008, 0x0102), "DCM", err);
+	if (!rc)
+		rc = pdg_dcm_put_string(code, PDG_TAG(0x0008, 0x0104), "De-identifying Equipment",
+					err);
+	if (!rc)
+		rc = pdg_dcm_put_string(eq, PDG_TAG(0x0008, 0x0070), "pdigate", err);
+	if (!rc)
+		rc = pdg_dcm_put_string(eq, PDG_TAG(0x0008, 0x1090), "pdigate", err);
+	if (!rc)
+		rc = pdg_dcm_put_string(eq, PDG_TAG(0x0018, 0x1020), PDG_VERSION, err);
+	snprintf(desc, sizeof(desc), "De-identified with profile %s", ctx->profile->id);
+	if (!rc)
+		rc = pdg_dcm_put_string(eq, PDG_TAG(0x0018, 0xa003), desc, err);
+	return rc;
+}
+
 /* PS3.15 E.1.1 / PS3.3 C.7.1.1: say what was done. */
 static enum pdg_code add_method(const struct pdg_deid_ctx *ctx, struct pdg_dcm_item *ds,
 				struct pdg_err *err)
@@ -514,6 +548,9 @@ static enum pdg_code add_method(const struct pdg_deid_ctx *ctx, struct pdg_dcm_i
 						      : pdg_deid_opt_meaning((enum pdg_deid_opt)o),
 						err);
 	}
+	if (rc)
+		return rc;
+	rc = add_equipment(ctx, ds, err);
 	if (rc)
 		return rc;
 	return pdg_dcm_put_string(ds, PDG_TAG(0x0028, 0x0303),

@@ -60,6 +60,9 @@ const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dc
 		return "structured reports hold free text that may identify the patient";
 	if (has_prefix(cls, SOP_PREFIX "104.") || pdg_dcm_has(ds, PDG_TAG(0x0042, 0x0011)))
 		return "encapsulated documents (PDF, CDA, 3D models) cannot be de-identified";
+	if (pdg_dcm_get_string(ds, PDG_TAG(0x0028, 0x0302), v, sizeof(v), NULL) == PDG_OK &&
+	    strcmp(v, "YES") == 0)
+		return "the image shows recognizable visual features (0028,0302 is YES)";
 	if (pdg_dcm_get_string(ds, PDG_TAG(0x0028, 0x0301), v, sizeof(v), NULL) == PDG_OK) {
 		if (strcmp(v, "YES") == 0)
 			return "the image has burned-in annotation (0028,0301 is YES)";

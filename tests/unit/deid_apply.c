@@ -341,6 +341,14 @@ static void values_and_references(void **state)
 	get(pdg_dcm_seq_item(ds, PDG_TAG(0x0012, 0x0064), 0), PDG_TAG(0x0008, 0x0100), v,
 	    sizeof(v));
 	assert_string_equal(v, "113100");
+	it = pdg_dcm_seq_item(ds, PDG_TAG(0x0018, 0xa001),
+			      pdg_dcm_seq_count(ds, PDG_TAG(0x0018, 0xa001)) - 1);
+	assert_non_null(it);
+	get(pdg_dcm_seq_item(it, PDG_TAG(0x0040, 0xa170), 0), PDG_TAG(0x0008, 0x0100), v,
+	    sizeof(v));
+	assert_string_equal(v, "109104");
+	get(it, PDG_TAG(0x0008, 0x0070), v, sizeof(v));
+	assert_string_equal(v, "pdigate");
 	pdg_dcm_free(dcm);
 	pdg_deid_ctx_release(&ctx);
 	pdg_deid_result_wipe(&res);
@@ -595,6 +603,8 @@ static void classification(void **state)
 	} cases[] = {
 		{ PDG_TAG(0x0028, 0x0301), "YES", 1 },
 		{ PDG_TAG(0x0028, 0x0301), "NO", 0 },
+		{ PDG_TAG(0x0028, 0x0302), "YES", 1 },
+		{ PDG_TAG(0x0028, 0x0302), "NO", 0 },
 		{ PDG_TAG(0x0008, 0x0018), NULL, 1 },
 		{ PDG_TAG(0x0008, 0x0016), NULL, 1 },
 		{ PDG_TAG(0x0008, 0x0016), "1.2.840.10008.5.1.4.1.1.88.22", 1 },   /* SR */
