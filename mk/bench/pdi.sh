@@ -6,19 +6,24 @@
 # wall time and peak memory. Prints the lines of mk/bench.sh:
 #   name  value unit   peer  value unit   ratio x
 #
-#   mk/bench-pdi.sh [BUILD_DIR]      BENCH_PDI_MB (default 2048), BENCH_RUNS (default 1)
+#   sh mk/bench/pdi.sh [BUILD_DIR]   BENCH_PDI_MB (default 2048), BENCH_RUNS (default 1)
+#   (mk/bench.sh runs it with PDG_BUILD set)
 #
 # Peak memory must not grow with the study: compare BENCH_PDI_MB=256 with the default.
 set -eu
-build=${1:-build}
-top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-${PDG_BUILD:-build}}
+top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "$top" && cd "$build" && pwd)
 export PATH="$build:$build/tools:$PATH"
 export LC_ALL=C
 SIZE_MB=${BENCH_PDI_MB:-2048}
 RUNS=${BENCH_RUNS:-1}
-BENCH_TMP=${BENCH_TMP:-$(mktemp -d "$build/bench.XXXXXX")}
-[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$BENCH_TMP/pdi"' EXIT
+if [ -z "${BENCH_TMP:-}" ]; then
+	BENCH_TMP=$(mktemp -d "$build/bench.XXXXXX")
+	[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$BENCH_TMP"' EXIT
+else
+	[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$BENCH_TMP/pdi"' EXIT
+fi
 b=$BENCH_TMP/pdi
 rm -rf "$b"
 mkdir -p "$b"
