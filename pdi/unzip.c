@@ -159,12 +159,16 @@ static enum pdg_code read_manifest(struct unzip *u)
 			break;
 		got += r;
 	}
-	if (!zf || (uint64_t)got != zs.size || zip_fclose(zf)) {
+	{
+		/* zip_fclose reports a CRC mismatch: always close, then judge */
+		int closed_bad = zf ? zip_fclose(zf) != 0 : 1;
+
 		zf = NULL;
-		bad(u, PDG_MANIFEST_NAME, "cannot be read from the ZIP (CRC or size error)");
-		goto out;
+		if (closed_bad || (uint64_t)got != zs.size) {
+			bad(u, PDG_MANIFEST_NAME, "cannot be read from the ZIP (CRC or size error)");
+			goto out;
+		}
 	}
-	zf = NULL;
 	if (pdg_manifest_load_buffer(buf, (size_t)got, PDG_MANIFEST_NAME, &u->m, &merr)) {
 		char msg[320];
 

@@ -21,6 +21,8 @@ static const char usage_text[] =
 	"   or: pdigate pdi zip [--date <yyyy-mm-dd>] <stage> <out.zip>\n"
 	"\n"
 	"verify  check a PDI file set folder or ZIP; one line per problem on stdout\n"
+	"        (a ZIP is checked entry by entry, then unpacked into $TMPDIR and checked\n"
+	"        as a folder; exit status 1 when there is any problem)\n"
 	"build   build a PDI file set in <stage> from de-identified DICOM files\n"
 	"        (folders are searched recursively)\n"
 	"zip     write the file set in <stage> as one stored ZIP (deterministic)\n";
