@@ -57,22 +57,28 @@ uint32_t u32(const uint8_t *p, bool be)
 		  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-/* Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 7.1.2). */
+DcmVR vr_of(const uint8_t *p)
+{
+	const char name[3] = {(char)p[0], (char)p[1], '\0'};
+	return DcmVR(name);
+}
+
+/*
+ * Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 7.1.2), decided the
+ * way DCMTK's parser decides it: unknown VRs of two uppercase letters count as future VRs
+ * with the long form, other unknown bytes as the short form.
+ */
 bool long_vr(const uint8_t *vr)
 {
-	static const char *const longs[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
-					    "SV", "UC", "UN", "UR", "UT", "UV"};
-	for (const char *l : longs)
-		if (vr[0] == l[0] && vr[1] == l[1])
-			return true;
-	return false;
+	return vr_of(vr).usesExtendedLengthEncoding();
 }
 
 bool is_vr(const uint8_t *p)
 {
-	return p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' &&
-	       DcmVR(std::string((const char *)p, 2).c_str()).isStandard();
+	return p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' && vr_of(p).isStandard();
 }
+
+enum pdg_code corrupt(struct scan *s, const char *what);
 
 enum kind { DATASET, SEQUENCE, ITEM, FRAGMENTS };
 
@@ -93,6 +99,11 @@ struct scan {
 	int sys_err;
 	struct pdg_err *err;
 };
+
+enum pdg_code corrupt(struct scan *s, const char *what)
+{
+	return pdg_err_set(s->err, PDG_E_DICOM, "'%s': corrupt DICOM file: %s", s->path, what);
+}
 
 enum pdg_code truncated(struct scan *s)
 {
@@ -145,20 +156,19 @@ enum pdg_code walk(struct scan *s, uint64_t pos, bool implicit)
 				stack.push_back({ITEM, len == 0xffffffffu ? UNDEF : pos + len,
 						 top.implicit, be});
 			} else if (e == 0xe00d || e == 0xe0dd) {
-				/* pop to the matching container; a stray delimiter is DCMTK's to judge */
-				enum kind want = e == 0xe00d ? ITEM : SEQUENCE;
-				size_t i = stack.size();
-				while (i > 1 && stack[i - 1].kind != want &&
-				       !(want == SEQUENCE && stack[i - 1].kind == FRAGMENTS))
-					i--;
-				if (i > 1) {
-					while (stack.size() >= i) {
-						if (stack.back().kind == SEQUENCE ||
-						    stack.back().kind == FRAGMENTS)
-							depth--;
-						stack.pop_back();
-					}
-				}
+				/*
+				 * A delimiter closes the innermost container, which must be of its
+				 * kind: a scan that popped more or less than DCMTK would count the
+				 * depth wrongly. At the top level it is DCMTK's to judge.
+				 */
+				if (stack.size() == 1)
+					continue;
+				bool item = top.kind == ITEM;
+				if (e == 0xe00d ? !item : item)
+					return corrupt(s, "misplaced delimitation item");
+				if (!item)
+					depth--;
+				stack.pop_back();
 			}
 			continue;
 		}
@@ -168,6 +178,7 @@ enum pdg_code walk(struct scan *s, uint64_t pos, bool implicit)
 			len = u32(h + 4, be);
 			pos += 8;
 			if (len == 0xffffffffu) {
+				/* encapsulated pixel data holds fragments; anything else, items */
 				container = true;
 				opaque = g == 0x7fe0 && e == 0x0010;
 			} else if (dict_is_sq(g, e)) {
@@ -194,13 +205,15 @@ enum pdg_code walk(struct scan *s, uint64_t pos, bool implicit)
 				container = true;
 			} else if (len == 0xffffffffu) {
 				container = true;
-				if (vr[0] == 'U' && vr[1] == 'N') {
+				DcmEVR evr = vr_of(vr).getEVR();
+				if (evr == EVR_UN || evr == EVR_UNKNOWN) {
 					/* CP 246: the content is implicit VR little endian */
 					inner_implicit = true;
 					inner_be = false;
+				} else if (g == 0x7fe0 && e == 0x0010) {
+					opaque = true; /* encapsulated pixel data: fragments */
 				}
-				else
-					opaque = true; /* encapsulated pixel data (or an error) */
+				/* any other undefined length: counted as a sequence (conservative) */
 			}
 		}
 		if (!container) {
@@ -262,76 +275,67 @@ enum pdg_code scan_meta(struct scan *s, uint64_t *pos, std::string *ts_out)
 	}
 }
 
+/* Closes and frees the reader on every way out, exceptions included. */
+struct reader_owner {
+	struct reader *r;
+	~reader_owner()
+	{
+		if (r->fd >= 0)
+			close(r->fd);
+		delete r;
+	}
+};
+
 } // namespace
 
 enum pdg_code pdg_dcm_scan_file(const char *path, int max_depth, struct pdg_err *err)
 {
 	struct stat st;
-	struct reader *r = new struct reader;
+	struct reader_owner owner = {new struct reader};
+	struct reader *r = owner.r;
 	struct scan s = {r, path, false, max_depth, 0, err};
-	enum pdg_code rc = PDG_OK;
+	enum pdg_code rc;
 	uint8_t h[132];
 	uint64_t pos = 0;
 	bool implicit = false;
 
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		delete r;
-		return pdg_err_sys(err, PDG_E_IO, "cannot open '%s'", path);
-	}
 	r->base = 0;
 	r->len = 0;
-	if (fstat(r->fd, &st) < 0) {
-		rc = pdg_err_sys(err, PDG_E_IO, "cannot stat '%s'", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = pdg_err_set(err, PDG_E_DICOM, "'%s': not a regular file", path);
-		goto out;
-	}
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot open '%s'", path);
+	if (fstat(r->fd, &st) < 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot stat '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return pdg_err_set(err, PDG_E_DICOM, "'%s': not a regular file", path);
 	r->size = (uint64_t)st.st_size;
 	if (get(r, 0, 132, h, &s.sys_err) && memcmp(h + 128, "DICM", 4) == 0)
 		pos = 132;
-	if (!get(r, pos, 8, h, &s.sys_err)) {
-		rc = s.sys_err ? truncated(&s)
-			       : pdg_err_set(err, PDG_E_DICOM, "'%s': not a DICOM file", path);
-		goto out;
-	}
+	if (!get(r, pos, 8, h, &s.sys_err))
+		return s.sys_err ? truncated(&s)
+				 : pdg_err_set(err, PDG_E_DICOM, "'%s': not a DICOM file", path);
 	if (pos == 132 || u16(h, false) == 0x0002) {
 		std::string ts;
 		if ((rc = scan_meta(&s, &pos, &ts)))
-			goto out;
+			return rc;
 		if (ts == UID_DeflatedExplicitVRLittleEndianTransferSyntax)
-			goto out; /* a deflated stream: DCMTK inflates and parses it */
+			return PDG_OK; /* a deflated stream: DCMTK inflates and parses it */
 		implicit = ts == UID_LittleEndianImplicitTransferSyntax;
 		s.be = ts == UID_BigEndianExplicitTransferSyntax;
 		if (ts.empty() && pos < r->size) {
 			/* no transfer syntax in the meta header: DCMTK guesses, as for a bare dataset */
-			if (!get(r, pos, 8, h, &s.sys_err)) {
-				rc = truncated(&s);
-				goto out;
-			}
+			if (!get(r, pos, 8, h, &s.sys_err))
+				return truncated(&s);
 			implicit = !is_vr(h + 4);
 		}
 	} else {
 		/* a bare dataset: DCMTK detects its encoding from the first element */
-		uint16_t le = u16(h, false), be = u16(h, true);
-		if (le == 0x0008) {
+		if (u16(h, false) == 0x0008)
 			implicit = !is_vr(h + 4);
-		} else if (be == 0x0008) {
+		else if (u16(h, true) == 0x0008 && is_vr(h + 4))
 			s.be = true;
-		} else {
-			rc = pdg_err_set(err, PDG_E_DICOM, "'%s': not a DICOM file", path);
-			goto out;
-		}
-		if (s.be && !is_vr(h + 4)) {
-			rc = pdg_err_set(err, PDG_E_DICOM, "'%s': not a DICOM file", path);
-			goto out;
-		}
+		else
+			return pdg_err_set(err, PDG_E_DICOM, "'%s': not a DICOM file", path);
 	}
-	rc = walk(&s, pos, implicit);
-out:
-	close(r->fd);
-	delete r;
-	return rc;
+	return walk(&s, pos, implicit);
 }

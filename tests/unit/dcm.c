@@ -600,26 +600,47 @@ static void write_nested(const char *path, int depth, const char *ts)
 	pdg_dcm_free(a);
 }
 
+enum nest_mode { NEST_IMPLICIT, NEST_EXPLICIT_SQ, NEST_EXPLICIT_UN };
+
 /*
- * A bare implicit VR little endian dataset with depth nested undefined-length sequences,
- * made by hand: pdg_dcm_write itself refuses to write such nesting.
+ * A bare dataset with depth nested undefined-length sequences, made by hand (pdg_dcm_write
+ * itself refuses to write such nesting): implicit VR little endian; explicit VR little endian
+ * with SQ; or explicit VR with a private UN element of undefined length whose content is
+ * implicit VR (CP 246) holding the nested sequences.
  */
-static void write_nested_bytes(const char *path, int depth)
+static void write_nested_bytes(const char *path, int depth, enum nest_mode mode)
 {
-	static const uint8_t head[] = {
+	static const uint8_t head_implicit[] = {
 		0x08, 0x00, 0x16, 0x00, 0x1a, 0x00, 0x00, 0x00, '1', '.', '2', '.', '8', '4', '0',
 		'.', '1', '0', '0', '0', '8', '.', '5', '.', '1', '.', '4', '.', '1', '.', '1', '.',
 		'2', 0x00};
-	static const uint8_t open_seq[] = {0x08, 0x00, 0x40, 0x11, 0xff, 0xff, 0xff, 0xff,
-					   0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t head_explicit[] = {
+		0x08, 0x00, 0x16, 0x00, 'U', 'I', 0x1a, 0x00, '1', '.', '2', '.', '8', '4', '0',
+		'.', '1', '0', '0', '0', '8', '.', '5', '.', '1', '.', '4', '.', '1', '.', '1', '.',
+		'2', 0x00};
+	static const uint8_t un_open[] = {0x09, 0x00, 0x10, 0x10, 'U', 'N', 0, 0, 0xff, 0xff,
+					  0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t open_implicit[] = {0x08, 0x00, 0x40, 0x11, 0xff, 0xff, 0xff, 0xff,
+						0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t open_explicit[] = {0x08, 0x00, 0x40, 0x11, 'S',  'Q',  0,    0,
+						0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0,
+						0xff, 0xff, 0xff, 0xff};
 	static const uint8_t close_seq[] = {0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0,
 					    0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0};
+	const uint8_t *head = mode == NEST_IMPLICIT ? head_implicit : head_explicit;
+	const uint8_t *open = mode == NEST_EXPLICIT_SQ ? open_explicit : open_implicit;
+	size_t open_len = mode == NEST_EXPLICIT_SQ ? sizeof(open_explicit) : sizeof(open_implicit);
 	FILE *f = fopen(path, "wb");
+
 	assert_non_null(f);
-	assert_int_equal(fwrite(head, 1, sizeof(head), f), sizeof(head));
+	assert_int_equal(fwrite(head, 1, sizeof(head_implicit), f), sizeof(head_implicit));
+	if (mode == NEST_EXPLICIT_UN) {
+		assert_int_equal(fwrite(un_open, 1, sizeof(un_open), f), sizeof(un_open));
+		depth--; /* the UN element is the first level */
+	}
 	for (int i = 0; i < depth; i++)
-		assert_int_equal(fwrite(open_seq, 1, sizeof(open_seq), f), sizeof(open_seq));
-	for (int i = 0; i < depth; i++)
+		assert_int_equal(fwrite(open, 1, open_len, f), open_len);
+	for (int i = 0; i < depth + (mode == NEST_EXPLICIT_UN); i++)
 		assert_int_equal(fwrite(close_seq, 1, sizeof(close_seq), f), sizeof(close_seq));
 	assert_int_equal(fclose(f), 0);
 }
@@ -644,17 +665,37 @@ static void nesting_limit(void **state)
 		assert_int_equal(pdg_dcm_write(b, tmp_path("deep.dcm"), ts[t], &err), PDG_E_LIMIT);
 		b = pdg_dcm_free(b);
 	}
-	write_nested_bytes(tmp_path("deep.dcm"), PDG_DCM_MAX_DEPTH);
-	b = read_ok(tmp_path("deep.dcm"), 0);
-	b = pdg_dcm_free(b);
-	write_nested_bytes(tmp_path("deep.dcm"), PDG_DCM_MAX_DEPTH + 1);
-	assert_int_equal(pdg_dcm_read(tmp_path("deep.dcm"), 0, &b, &err), PDG_E_LIMIT);
+	for (int m = NEST_IMPLICIT; m <= NEST_EXPLICIT_UN; m++) {
+		write_nested_bytes(tmp_path("deep.dcm"), PDG_DCM_MAX_DEPTH, (enum nest_mode)m);
+		b = read_ok(tmp_path("deep.dcm"), 0);
+		b = pdg_dcm_free(b);
+		write_nested_bytes(tmp_path("deep.dcm"), PDG_DCM_MAX_DEPTH + 1, (enum nest_mode)m);
+		assert_int_equal(pdg_dcm_read(tmp_path("deep.dcm"), 0, &b, &err), PDG_E_LIMIT);
+		assert_null(b);
+		/* far deeper than DCMTK's recursive parser could take */
+		write_nested_bytes(tmp_path("deeper.dcm"), 200000, (enum nest_mode)m);
+		assert_int_equal(pdg_dcm_read(tmp_path("deeper.dcm"), PDG_DCM_READ_LAZY, &b, &err),
+				 PDG_E_LIMIT);
+		assert_non_null(strstr(err.msg, "nested deeper"));
+	}
+}
+
+static void misplaced_delimiter_is_refused(void **state)
+{
+	/* implicit VR: a sequence whose open item is closed by a sequence delimiter */
+	static const uint8_t bytes[] = {
+		0x08, 0x00, 0x16, 0x00, 0x1a, 0x00, 0x00, 0x00, '1', '.', '2', '.', '8', '4', '0',
+		'.', '1', '0', '0', '0', '8', '.', '5', '.', '1', '.', '4', '.', '1', '.', '1', '.',
+		'2', 0x00, 0x08, 0x00, 0x40, 0x11, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0,
+		0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0, 0xfe, 0xff, 0x0d, 0xe0,
+		0, 0, 0, 0};
+	struct pdg_dcm *b = NULL;
+	struct pdg_err err;
+
+	(void)state;
+	write_file(tmp_path("delim.dcm"), bytes, sizeof(bytes));
+	assert_int_equal(pdg_dcm_read(tmp_path("delim.dcm"), 0, &b, &err), PDG_E_DICOM);
 	assert_null(b);
-	/* far deeper than DCMTK's recursive parser could take */
-	write_nested_bytes(tmp_path("deeper.dcm"), 200000);
-	assert_int_equal(pdg_dcm_read(tmp_path("deeper.dcm"), PDG_DCM_READ_LAZY, &b, &err),
-			 PDG_E_LIMIT);
-	assert_non_null(strstr(err.msg, "nested deeper"));
 }
 
 static void dictionary(void **state)
@@ -681,6 +722,7 @@ int main(void)
 		cmocka_unit_test(transfer_syntax_conversions),
 		cmocka_unit_test(refuses_truncated_and_garbage),
 		cmocka_unit_test(nesting_limit),
+		cmocka_unit_test(misplaced_delimiter_is_refused),
 		cmocka_unit_test(dictionary),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
