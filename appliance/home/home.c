@@ -17,6 +17,7 @@
 #include "appliance/home/home.h"
 #include "appliance/home/internal.h"
 #include "lib/crypto/age.h"
+#include "lib/crypto/signify.h"
 
 const char *pdg_home_path(const char *override)
 {
@@ -188,6 +189,26 @@ static enum pdg_code make_admin_key(const char *stage, const char *passphrase,
 	return rc;
 }
 
+/*
+ * The appliance's signing key (signify, Ed25519, no passphrase: the appliance signs
+ * manifests unattended). The public key is no secret, but gets 0600 like every file here.
+ */
+static enum pdg_code make_signing_key(const char *stage, const char *id, struct pdg_err *err)
+{
+	char sec[PATH_MAX], pub[PATH_MAX], comment[PDG_APPLIANCE_ID_MAX + 32];
+	enum pdg_code rc;
+
+	snprintf(comment, sizeof(comment), "pdigate appliance %s", id);
+	rc = pdg_path_join(sec, sizeof(sec), stage, PDG_HOME_SIGNING_SEC, err);
+	if (!rc)
+		rc = pdg_path_join(pub, sizeof(pub), stage, PDG_HOME_SIGNING_PUB, err);
+	if (!rc)
+		rc = pdg_signify_keygen(sec, pub, comment, NULL, err);
+	if (!rc && chmod(pub, 0600) < 0)
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot set the mode of '%s'", pub);
+	return rc;
+}
+
 /* Fill the staging folder: sub-folders, config, keys. */
 static enum pdg_code populate(const char *stage, const char *site, const char *passphrase,
 			      struct pdg_err *err)
@@ -209,7 +230,9 @@ static enum pdg_code populate(const char *stage, const char *site, const char *p
 	rc = make_uuid(cfg.appliance_id, err);
 	if (rc)
 		return rc;
-	/* TODO(crypto): appliance signing key (keys/appliance.sec, .pub) once signify lands */
+	rc = make_signing_key(stage, cfg.appliance_id, err);
+	if (rc)
+		return rc;
 	if (passphrase) {
 		rc = make_admin_key(stage, passphrase, &cfg, err);
 		if (rc)

@@ -32,12 +32,24 @@ test_expect_success 'init creates the layout with 0700 folders and 0600 files' '
 	test -z "$(find "$A" -type d ! -perm 0700)" &&
 	test -z "$(ls -A "$TEST_ROOT" | grep -v -e "^a$" -e "^pw$" -e "^out$" -e "^t[0-9]*$")"
 '
+test_expect_success 'the appliance signing key works with signify-openbsd' '
+	test "$(stat -c %a "$A/keys/appliance.sec")" = 600 &&
+	test "$(stat -c %a "$A/keys/appliance.pub")" = 600 &&
+	id=$(sed -n "s/^id = //p" "$A/config.ini") &&
+	head -1 "$A/keys/appliance.pub" | grep -qx "untrusted comment: pdigate appliance $id public key" &&
+	echo "a manifest" >msg &&
+	signify-openbsd -S -s "$A/keys/appliance.sec" -m msg -x msg.sig &&
+	signify-openbsd -V -p "$A/keys/appliance.pub" -m msg -x msg.sig &&
+	echo "a forged manifest" >msg &&
+	! signify-openbsd -V -q -p "$A/keys/appliance.pub" -m msg -x msg.sig
+'
 test_expect_success 'PDIGATE_HOME is honoured' '
 	PDIGATE_HOME="$B" init --site S >/dev/null && test -f "$B/config.ini"
 '
 test_expect_success 'two homes get different appliance ids and admin keys' '
 	test "$(grep "^id" "$A/config.ini")" != "$(grep "^id" "$B/config.ini")" &&
-	test "$(grep "^recipient" "$A/config.ini")" != "$(grep "^recipient" "$B/config.ini")"
+	test "$(grep "^recipient" "$A/config.ini")" != "$(grep "^recipient" "$B/config.ini")" &&
+	! cmp -s "$A/keys/appliance.pub" "$B/keys/appliance.pub"
 '
 test_expect_success 'a second init is refused with status 1, the home untouched' '
 	cp -p "$A/config.ini" before && ls -la "$A" "$A"/* >ls-before &&
