@@ -7,6 +7,7 @@
  * Each subcommand gets argv with argv[0] = its own name and returns the process exit
  * status (docs/exit-codes.md): 0 ok, 1 failure, 2 usage, 3 done with quarantined inputs.
  */
+int cmd_audit(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_deid(int argc, char **argv);

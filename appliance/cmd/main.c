@@ -13,6 +13,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "audit", cmd_audit, "Verify or export the hash-chained audit log" },
 	{ "token", cmd_token, "Read release tokens from a scanner, PNG or PDF" },
 	{ "version", cmd_version, "Print the pdigate version" },
 	{ "init", cmd_init, "Create the appliance home" },
