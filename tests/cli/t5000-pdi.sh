@@ -293,6 +293,19 @@ test_expect_success 'an implicit VR file converted through the shim is accepted'
 	pdg-dcmcat -t 1.2.840.10008.1.2.1 in/ct_7_1_1_1.dcm ok.dcm && rm in/* && mv ok.dcm in/ &&
 	pdigate pdi build --out set in && pdigate pdi verify set
 '
+test_expect_success 'JPEG lossless inputs get the USB JPEG profile and pass dcmmkdir -Pfl' '
+	mkdir in && for f in "$TEST_ROOT"/in/*.dcm; do
+		dcmcjpeg "$f" "in/$(basename "$f")" || exit 1
+	done &&
+	cp "$TEST_ROOT/in/ct_1_1_1_1.dcm" in/native.dcm &&
+	dcmodify -q -nb -m "(0008,0018)=2.25.4242" in/native.dcm &&
+	pdigate pdi build --out set in >out && cat out &&
+	grep -q "^STD-GEN-USB-JPEG: 2 patients, 3 studies, 4 series, 7 instances" out &&
+	grep -q "\"profile\": \"STD-GEN-USB-JPEG\"" set/PDIGATE.JSN &&
+	pdigate pdi verify set && cp -r set copy && cd copy &&
+	dcmmkdir -Pfl +A +I +r -nb DICOM 2>err &&
+	test "$(grep -c "directory record for this SOP instance already exists" err)" -eq 7
+'
 test_expect_code 1 'build refuses transfer syntaxes no profile admits' '
 	mkdir in && mkct in 7 1 1 1 20200101 +ti &&
 	pdigate pdi build --out set in
