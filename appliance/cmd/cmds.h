@@ -10,6 +10,8 @@
 int cmd_audit(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 int cmd_deid(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_project(int argc, char **argv);

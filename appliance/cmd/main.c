@@ -15,6 +15,8 @@ static const struct {
 } commands[] = {
 	{ "audit", cmd_audit, "Verify or export the hash-chained audit log" },
 	{ "token", cmd_token, "Read release tokens from a scanner, PNG or PDF" },
+	{ "export", cmd_export, "De-identify and write a sealed package to a medium" },
+	{ "keys", cmd_keys, "Show the appliance signing key" },
 	{ "version", cmd_version, "Print the pdigate version" },
 	{ "init", cmd_init, "Create the appliance home" },
 	{ "project", cmd_project, "Add, list and show projects" },

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* pdigate export: de-identify inputs and write them as one sealed, signed package on a medium. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "appliance/batch/pool.h"
+#include "appliance/cmd/cmds.h"
+#include "appliance/export/export.h"
+#include "appliance/home/home.h"
+#include "lib/log.h"
+
+#define EXIT_QUARANTINED 3
+
+static const char usage_text[] =
+	"usage: pdigate export --project <name> --medium <dir> [--home <dir>] [--jobs <n>]\n"
+	"                      [--show-token] [--json] <input>...\n"
+	"\n"
+	"De-identify DICOM files (files and folders, searched recursively) with the project's\n"
+	"profile, build one IHE PDI file set, seal it so that only the project's data centers\n"
+	"holding the paper token can open it, sign it, and write it to <dir>/PDIGATE/.\n"
+	"The package is read back from the medium and checked before it is reported as written.\n"
+	"\n"
+	"  --project <name>  the project (profile, secret, data-center recipients)\n"
+	"  --medium <dir>    the mounted medium (a USB stick's folder)\n"
+	"  --home <dir>      the home (default: $PDIGATE_HOME, else " PDG_HOME_DEFAULT ")\n"
+	"  --jobs <n>        de-identification worker processes (default: number of processors)\n"
+	"  --show-token      also print the release token (it opens the package: keep it secret)\n"
+	"  --json            print one JSON document on stdout\n"
+	"\n"
+	"exit status: 0 package written with every input, 3 package written but some inputs were\n"
+	"quarantined, 1 failure (nothing that looks complete is left on the medium), 2 usage\n";
+
+struct progress {
+	int tty;
+	const char *stage;
+	time_t last;
+};
+
+static void show_progress(void *arg, const char *stage, uint64_t done, uint64_t total)
+{
+	struct progress *p = arg;
+	time_t now = time(NULL);
+
+	if (!p->tty || (stage == p->stage && done < total && now == p->last))
+		return;
+	p->last = now;
+	p->stage = stage;
+	if (total > 100 * 1024)
+		fprintf(stderr, "\r\033[Kpdigate: %s %" PRIu64 " of %" PRIu64 " MB", stage,
+			done >> 20, total >> 20);
+	else
+		fprintf(stderr, "\r\033[Kpdigate: %s %" PRIu64 " of %" PRIu64, stage, done, total);
+	if (done == total)
+		fputs("\r\033[K", stderr);
+}
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s[0] || s[0] == '-')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void summary(const struct pdg_export_result *r, const char *project)
+{
+	const struct pdg_batch *b = &r->batch;
+
+	fprintf(stderr, "pdigate: %zu input%s, project '%s', profile %s\n", b->in.n,
+		b->in.n == 1 ? "" : "s", project, r->profile);
+	fprintf(stderr, "  %6zu de-identified\n", b->exported);
+	for (size_t t = 0; t < b->ntally; t++)
+		if (b->tally[t].reason)
+			fprintf(stderr, "  %6zu %s: %s\n", b->tally[t].count,
+				pdg_outcome_name(b->tally[t].outcome), b->tally[t].reason);
+	if (r->quarantine_dir[0])
+		fprintf(stderr, "  the files not exported are kept on this appliance in '%s'\n",
+			r->quarantine_dir);
+	if (r->written)
+		fprintf(stderr, "pdigate: package %s written: %zu patients, %zu studies, %zu series, "
+				"%zu images, %" PRIu64 " bytes sealed in %zu segment%s\n",
+			r->manifest.package_id, r->manifest.patients, r->manifest.studies,
+			r->manifest.series, r->manifest.instances, r->manifest.ciphertext_size,
+			r->manifest.nsegments, r->manifest.nsegments == 1 ? "" : "s");
+}
+
+static json_t *result_json(const struct pdg_export_result *r, const char *token)
+{
+	const struct pdg_medium_manifest *m = &r->manifest;
+	json_t *doc = json_object(), *reasons = json_array();
+
+	for (size_t t = 0; t < r->batch.ntally; t++)
+		if (r->batch.tally[t].reason)
+			json_array_append_new(reasons, json_pack("{s:s, s:s, s:I}", "outcome",
+				pdg_outcome_name(r->batch.tally[t].outcome), "reason",
+				r->batch.tally[t].reason, "count", (json_int_t)r->batch.tally[t].count));
+	json_object_set_new(doc, "package_id", json_string(r->written ? m->package_id : ""));
+	json_object_set_new(doc, "written", json_boolean(r->written));
+	json_object_set_new(doc, "inputs", json_integer((json_int_t)r->batch.in.n));
+	json_object_set_new(doc, "exported", json_integer((json_int_t)r->batch.exported));
+	json_object_set_new(doc, "quarantined", json_integer((json_int_t)r->batch.quarantined));
+	json_object_set_new(doc, "skipped", json_integer((json_int_t)r->batch.skipped));
+	json_object_set_new(doc, "reasons", reasons);
+	if (r->written) {
+		json_object_set_new(doc, "counts", json_pack("{s:I, s:I, s:I, s:I}",
+			"patients", (json_int_t)m->patients, "studies", (json_int_t)m->studies,
+			"series", (json_int_t)m->series, "instances", (json_int_t)m->instances));
+		json_object_set_new(doc, "ciphertext_sha256", json_string(m->ciphertext_sha256));
+		json_object_set_new(doc, "segments", json_integer((json_int_t)m->nsegments));
+	}
+	if (token)
+		json_object_set_new(doc, "token", json_string(token));
+	return doc;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "project", required_argument, NULL, 'p' },
+		{ "medium", required_argument, NULL, 'm' },
+		{ "home", required_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "segment-size", required_argument, NULL, 'S' }, /* for tests: small segments */
+		{ "show-token", no_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct progress prog = { .tty = isatty(STDERR_FILENO) };
+	struct pdg_export_opts o = { .progress = show_progress, .progress_arg = &prog };
+	struct pdg_export_result r;
+	struct pdg_token_text text = { 0 };
+	struct pdg_err err = { 0 };
+	const char *home = NULL;
+	int c, json = 0, show_token = 0, rc;
+	uint64_t v;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o.project = optarg;
+			break;
+		case 'm':
+			o.medium = optarg;
+			break;
+		case 'H':
+			home = optarg;
+			break;
+		case 'j':
+			if (parse_u64(optarg, 1, PDG_POOL_MAX_JOBS, &v)) {
+				pdg_log(PDG_LOG_ERR, "--jobs takes a number from 1 to %d",
+					PDG_POOL_MAX_JOBS);
+				return 2;
+			}
+			o.jobs = (unsigned)v;
+			break;
+		case 'S':
+			if (parse_u64(optarg, 1024, PDG_MEDIUM_SEGMENT_MAX, &o.segment_size)) {
+				pdg_log(PDG_LOG_ERR, "--segment-size takes bytes, 1024 to 2 GiB");
+				return 2;
+			}
+			break;
+		case 't':
+			show_token = 1;
+			break;
+		case 'J':
+			json = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (!o.project || !o.medium || optind >= argc) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (!pdg_name_valid(o.project)) {
+		pdg_log(PDG_LOG_ERR, "invalid project name");
+		return 2;
+	}
+	o.home = pdg_home_path(home);
+	rc = pdg_export_run(&o, (const char *const *)argv + optind, (size_t)(argc - optind), &r,
+			    &err);
+	if (prog.tty)
+		fputs("\r\033[K", stderr);
+	if (r.batch.in.n)
+		summary(&r, o.project);
+	if (rc) {
+		pdg_log(PDG_LOG_ERR, "%s", err.msg);
+		if (json) {
+			json_t *doc = result_json(&r, NULL);
+
+			json_object_set_new(doc, "error", json_pack("{s:s, s:s}", "code",
+				pdg_code_name(err.code), "message", err.msg));
+			json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			fputc('\n', stdout);
+			json_decref(doc);
+		}
+		pdg_export_release(&r);
+		return 1;
+	}
+	if (show_token && pdg_token_encode(&r.token, &text, &err)) {
+		pdg_log(PDG_LOG_ERR, "%s", err.msg);
+		pdg_export_release(&r);
+		return 1;
+	}
+	if (json) {
+		json_t *doc = result_json(&r, show_token ? text.typed : NULL);
+
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(doc);
+	} else {
+		printf("%s\n", r.manifest.package_id);
+		if (show_token)
+			printf("%s\n", text.typed);
+	}
+	rc = r.batch.quarantined || r.batch.skipped ? EXIT_QUARANTINED : 0;
+	pdg_token_text_wipe(&text);
+	pdg_export_release(&r);
+	return rc;
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/* The export pipeline, from inputs to a verified package on the medium. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "appliance/deid/deid.h"
+#include "appliance/deid/profile.h"
+#include "appliance/export/export.h"
+#include "appliance/export/seal.h"
+#include "appliance/export/segments.h"
+#include "appliance/home/fsutil.h"
+#include "appliance/home/home.h"
+#include "appliance/home/linktab.h"
+#include "lib/crypto/signify.h"
+#include "lib/version.h"
+#include "pdi/tree.h"
+#include "pdi/zip.h"
+
+/* Everything one export needs between its steps. */
+struct job {
+	const struct pdg_export_opts *o;
+	struct pdg_export_result *r;
+	struct pdg_home_config cfg;
+	struct pdg_project proj;
+	char stage[4096];        /* state/export/<PKG>: de-identified copies, file set, ZIP */
+	char deid_dir[4200], set_dir[4200], zip_path[4200];
+	char **files;            /* de-identified instances, sorted */
+	size_t nfiles;
+};
+
+static void progress(const struct job *j, const char *stage, uint64_t done, uint64_t total)
+{
+	if (j->o->progress)
+		j->o->progress(j->o->progress_arg, stage, done, total);
+}
+
+static void batch_progress(void *arg, size_t finished, size_t total)
+{
+	progress(arg, "de-identifying", finished, total);
+}
+
+static void seal_progress(void *arg, uint64_t done, uint64_t total)
+{
+	progress(arg, "sealing", done, total);
+}
+
+static enum pdg_code mkdir_p700(const char *path, struct pdg_err *err)
+{
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return pdg_err_sys(err, PDG_E_IO, "cannot create '%s'", path);
+	return PDG_OK;
+}
+
+/* The private staging folder <home>/state/export/<PKG>, on the appliance's own disk. */
+static enum pdg_code make_stage(struct job *j, struct pdg_err *err)
+{
+	char parent[4096];
+	enum pdg_code rc;
+
+	snprintf(parent, sizeof(parent), "%s/" PDG_HOME_STATE "/export", j->o->home);
+	if ((rc = mkdir_p700(parent, err)))
+		return rc;
+	if ((rc = pdg_path_join(j->stage, sizeof(j->stage), parent, j->r->token.pkgid, err)))
+		return rc;
+	if (mkdir(j->stage, 0700))
+		return pdg_err_sys(err, PDG_E_IO, "cannot create the staging folder '%s'", j->stage);
+	snprintf(j->deid_dir, sizeof(j->deid_dir), "%s/deid", j->stage);
+	snprintf(j->set_dir, sizeof(j->set_dir), "%s/set", j->stage);
+	snprintf(j->zip_path, sizeof(j->zip_path), "%s/package.zip", j->stage);
+	return PDG_OK;
+}
+
+/* Link records go to the encrypted link table, never anywhere in plaintext. */
+static enum pdg_code store_links(struct job *j, struct pdg_err *err)
+{
+	const struct pdg_batch *b = &j->r->batch;
+	struct pdg_link_record *rec;
+	enum pdg_code rc;
+
+	if (!b->nlinks)
+		return PDG_OK;
+	rec = calloc(b->nlinks, sizeof(*rec));
+	if (!rec)
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < b->nlinks; i++) {
+		snprintf(rec[i].pseudonym, sizeof(rec[i].pseudonym), "%s", b->links[i].pseudonym);
+		snprintf(rec[i].patient_id, sizeof(rec[i].patient_id), "%s", b->links[i].patient_id);
+		rec[i].date_offset_days = b->links[i].date_offset_days;
+	}
+	rc = pdg_linktab_put(j->o->home, j->o->project, rec, b->nlinks, err);
+	explicit_bzero(rec, b->nlinks * sizeof(*rec));
+	free(rec);
+	return rc;
+}
+
+/* Quarantined originals stay on the appliance, under state/quarantine/<PKG>. */
+static enum pdg_code keep_quarantine(struct job *j, struct pdg_err *err)
+{
+	char from[4300], parent[4096];
+	enum pdg_code rc;
+
+	if (!j->r->batch.quarantined && !j->r->batch.skipped)
+		return PDG_OK;
+	snprintf(from, sizeof(from), "%s/" PDG_BATCH_QUARANTINE, j->deid_dir);
+	snprintf(parent, sizeof(parent), "%s/" PDG_HOME_STATE "/quarantine", j->o->home);
+	if ((rc = mkdir_p700(parent, err)))
+		return rc;
+	if ((rc = pdg_path_join(j->r->quarantine_dir, sizeof(j->r->quarantine_dir), parent,
+				j->r->token.pkgid, err)))
+		return rc;
+	if (rename(from, j->r->quarantine_dir) && errno != ENOENT)
+		return pdg_err_sys(err, PDG_E_IO, "cannot keep the quarantined files");
+	return PDG_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The de-identified instances: E*.dcm in the batch's output folder, sorted. */
+static enum pdg_code list_outputs(struct job *j, struct pdg_err *err)
+{
+	DIR *d = opendir(j->deid_dir);
+	struct dirent *e;
+	size_t cap = 0;
+
+	if (!d)
+		return pdg_err_sys(err, PDG_E_IO, "cannot read the staging folder");
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char **grown;
+
+		if (e->d_name[0] != 'E' || n < 5 || strcmp(e->d_name + n - 4, ".dcm"))
+			continue;
+		if (j->nfiles == cap) {
+			cap = cap ? 2 * cap : 256;
+			grown = realloc(j->files, cap * sizeof(*j->files));
+			if (!grown)
+				goto nomem;
+			j->files = grown;
+		}
+		if (asprintf(&j->files[j->nfiles], "%s/%s", j->deid_dir, e->d_name) < 0)
+			goto nomem;
+		j->nfiles++;
+	}
+	closedir(d);
+	if (j->nfiles)
+		qsort(j->files, j->nfiles, sizeof(*j->files), cmp_str);
+	return PDG_OK;
+nomem:
+	closedir(d);
+	return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+}
+
+static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t n,
+				struct pdg_err *err)
+{
+	struct pdg_batch_opts bo = { .out_dir = j->deid_dir, .jobs = j->o->jobs,
+				     .progress = batch_progress, .progress_arg = j };
+	struct pdg_deid_ctx ctx = { 0 };
+	enum pdg_code rc;
+
+	rc = pdg_deid_ctx_init(&ctx, &j->proj, err);
+	if (!rc)
+		rc = pdg_deid_ctx_set_batch(&ctx, j->o->batch_id ? j->o->batch_id
+								 : j->r->token.pkgid, err);
+	if (!rc)
+		snprintf(j->r->profile, sizeof(j->r->profile), "%s", ctx.profile->id);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = pdg_inputs_add(&j->r->batch.in, inputs[i], i + 1, err);
+	if (!rc && !j->r->batch.in.n)
+		rc = pdg_err_set(err, PDG_E_NOTFOUND, "no files found in the inputs");
+	if (!rc)
+		rc = pdg_batch_run(&j->r->batch, &ctx, &bo, err);
+	if (!rc) {
+		snprintf(j->r->manifest.profile_title, sizeof(j->r->manifest.profile_title), "%s",
+			 ctx.profile->title);
+		rc = store_links(j, err);
+	}
+	pdg_deid_ctx_release(&ctx);
+	if (!rc)
+		rc = keep_quarantine(j, err);
+	if (!rc)
+		rc = list_outputs(j, err);
+	if (!rc && !j->nfiles)
+		rc = pdg_err_set(err, PDG_E_POLICY, "nothing to export: no input could be "
+						    "de-identified");
+	return rc;
+}
+
+static enum pdg_code build_archive(struct job *j, struct pdg_err *err)
+{
+	struct pdg_fileset_opts fo = {
+		.site_name = j->cfg.site,
+		.package_id = j->r->token.pkgid,
+		.deid_profile = j->r->profile,
+		.deid_profile_version = PDG_VERSION,
+	};
+	char date[16];
+	struct tm tm;
+	time_t now = time(NULL);
+	struct pdg_zip_opts zo;
+	enum pdg_code rc;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	fo.created = date;
+	zo = (struct pdg_zip_opts){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
+	progress(j, "building", 0, 1);
+	rc = pdg_fileset_build(j->set_dir, (const char *const *)j->files, j->nfiles, &fo,
+			       &j->r->counts, err);
+	if (!rc)
+		rc = pdg_pdi_zip_write(j->set_dir, j->zip_path, &zo, NULL, err);
+	progress(j, "building", 1, 1);
+	return rc;
+}
+
+/* Sign the manifest file with the appliance key (signify format). */
+static enum pdg_code sign_manifest(void *ctx, const char *man_path, const char *sig_path,
+				   struct pdg_err *err)
+{
+	const struct job *j = ctx;
+	char sec[4200];
+
+	snprintf(sec, sizeof(sec), "%s/" PDG_HOME_SIGNING_SEC, j->o->home);
+	return pdg_signify_sign_file(sec, man_path, sig_path, "verify with the appliance's "
+			"public key (pdigate keys)", err);
+}
+
+static void fill_manifest(struct job *j, const struct pdg_segw *w)
+{
+	struct pdg_medium_manifest *m = &j->r->manifest;
+	uint8_t h[PDG_TOKEN_HASH_BYTES];
+	struct pdg_err ignored;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	snprintf(m->format, sizeof(m->format), "%s", PDG_MEDIUM_FORMAT);
+	snprintf(m->package_id, sizeof(m->package_id), "%s", j->r->token.pkgid);
+	snprintf(m->appliance_id, sizeof(m->appliance_id), "%s", j->cfg.appliance_id);
+	snprintf(m->site, sizeof(m->site), "%s", j->cfg.site);
+	snprintf(m->project, sizeof(m->project), "%s", j->o->project);
+	gmtime_r(&now, &tm);
+	strftime(m->created_at, sizeof(m->created_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(m->medium_serial, sizeof(m->medium_serial), "%s",
+		 j->o->medium_serial ? j->o->medium_serial : "folder");
+	for (size_t i = 0; i < j->proj.nrecipients && i < PDG_ARRAY_SIZE(m->recipients); i++)
+		snprintf(m->recipients[m->nrecipients++], sizeof(m->recipients[0]), "%s",
+			 j->proj.recipients[i]);
+	if (pdg_token_secret_hash(j->r->token.secret, h, &ignored) == PDG_OK)
+		pdg_sha256_hex(m->release_secret_sha256, h);
+	m->nsegments = w->nseg;
+	m->segments = calloc(w->nseg, sizeof(*m->segments));
+	if (m->segments)
+		memcpy(m->segments, w->seg, w->nseg * sizeof(*m->segments));
+	m->ciphertext_size = w->total;
+	snprintf(m->ciphertext_sha256, sizeof(m->ciphertext_sha256), "%s", w->all_sha256);
+	m->patients = j->r->counts.patients;
+	m->studies = j->r->counts.studies;
+	m->series = j->r->counts.series;
+	m->instances = j->r->counts.instances;
+	m->instance_bytes = j->r->counts.bytes;
+	m->quarantined = j->r->batch.quarantined;
+	snprintf(m->profile, sizeof(m->profile), "%s", j->r->profile);
+	snprintf(m->software, sizeof(m->software), "pdigate %s", PDG_VERSION);
+}
+
+static enum pdg_code seal_to_medium(struct job *j, struct pdg_err *err)
+{
+	const char *rcpt[PDG_MAX_RECIPIENTS];
+	char pass[PDG_TOKEN_SECRET_CHARS + 1];
+	struct pdg_segw w;
+	char *man = NULL;
+	size_t man_len;
+	enum pdg_code rc;
+
+	for (size_t i = 0; i < j->proj.nrecipients; i++)
+		rcpt[i] = j->proj.recipients[i];
+	rc = pdg_segw_open(&w, j->o->medium, j->r->token.pkgid, j->o->segment_size, err);
+	if (!rc) {
+		pdg_token_secret_text(j->r->token.secret, pass);
+		rc = pdg_seal_file(j->zip_path, pass, rcpt, j->proj.nrecipients, pdg_segw_write, &w,
+				   seal_progress, j, err);
+		explicit_bzero(pass, sizeof(pass));
+	}
+	if (!rc) {
+		progress(j, "verifying", 0, 1);
+		rc = pdg_segw_finish(&w, err);
+	}
+	if (!rc) {
+		fill_manifest(j, &w);
+		rc = j->r->manifest.segments ? pdg_medium_manifest_format(&j->r->manifest, &man,
+									  &man_len, err)
+					     : pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	}
+	if (!rc)
+		rc = pdg_segw_publish(&w, man, man_len, sign_manifest, j, j->o->medium, err);
+	if (!rc)
+		j->r->written = 1;
+	free(man);
+	pdg_segw_release(&w);
+	return rc;
+}
+
+static enum pdg_code check_setup(struct job *j, struct pdg_err *err)
+{
+	char sec[4200];
+	struct stat st;
+	enum pdg_code rc;
+
+	if ((rc = pdg_home_config_load(j->o->home, &j->cfg, err)) ||
+	    (rc = pdg_project_load(j->o->home, j->o->project, &j->proj, err)))
+		return rc;
+	if (!j->proj.nrecipients)
+		return pdg_err_set(err, PDG_E_POLICY, "project '%s' has no data-center recipient: "
+				   "nobody could open its packages", j->o->project);
+	snprintf(sec, sizeof(sec), "%s/" PDG_HOME_SIGNING_SEC, j->o->home);
+	if (stat(sec, &st))
+		return pdg_err_set(err, PDG_E_POLICY, "the appliance has no signing key "
+				   "(keys/appliance.sec): run 'pdigate keys --generate'");
+	if (stat(j->o->medium, &st) || !S_ISDIR(st.st_mode))
+		return pdg_err_set(err, PDG_E_NOTFOUND, "the medium '%s' is not a mounted folder",
+				   j->o->medium);
+	return PDG_OK;
+}
+
+enum pdg_code pdg_export_run(const struct pdg_export_opts *o, const char *const *inputs,
+			     size_t ninputs, struct pdg_export_result *r, struct pdg_err *err)
+{
+	struct job j = { .o = o, .r = r };
+	struct pdg_err ignored;
+	enum pdg_code rc;
+
+	*r = (struct pdg_export_result){ 0 };
+	pdg_batch_init(&r->batch, 0);
+	if ((rc = check_setup(&j, err)) || (rc = pdg_token_new(&r->token, err)) ||
+	    (rc = make_stage(&j, err)))
+		goto out;
+	if ((rc = deidentify(&j, inputs, ninputs, err)) || (rc = build_archive(&j, err)) ||
+	    (rc = seal_to_medium(&j, err)))
+		goto out;
+out:
+	pdg_project_wipe(&j.proj);
+	for (size_t i = 0; i < j.nfiles; i++)
+		free(j.files[i]);
+	free(j.files);
+	/* the staging copies are de-identified, but nothing is left lying about */
+	if (j.stage[0] && pdg_pdi_tree_remove(j.stage, &ignored))
+		pdg_err_clear(&ignored); /* best effort: the next export reuses no stage */
+	return rc;
+}
+
+void pdg_export_release(struct pdg_export_result *r)
+{
+	pdg_batch_release(&r->batch);
+	pdg_medium_manifest_release(&r->manifest);
+	pdg_token_wipe(&r->token);
+}

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/* Ciphertext segments on the medium: temporary names, hashing, read-back, atomic naming. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "appliance/export/segments.h"
+
+#define READBACK_BLOCK (1024 * 1024)
+
+static void part_name(char *buf, size_t cap, const char *final)
+{
+	snprintf(buf, cap, ".%s" PDG_SEGW_PART_SUFFIX, final);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/*
+ * Remove what an interrupted export left: temporary files, and segments or signatures of a
+ * package whose manifest never appeared. Published packages (with a .MAN) are untouched.
+ */
+static enum pdg_code sweep(int dirfd, struct pdg_err *err)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return pdg_err_sys(err, PDG_E_IO, "cannot read the medium's " PDG_MEDIUM_DIR " folder");
+	}
+	while ((e = readdir(d))) {
+		char pkg[PDG_MEDIUM_PKGID_MAX + 1], man[48];
+		const char *dot = strchr(e->d_name, '.');
+		struct stat st;
+		int stale = 0;
+
+		if (e->d_name[0] == '.' && has_suffix(e->d_name, PDG_SEGW_PART_SUFFIX)) {
+			stale = 1;
+		} else if (dot && dot != e->d_name && (size_t)(dot - e->d_name) < sizeof(pkg) &&
+			   strcmp(dot, ".MAN")) {
+			memcpy(pkg, e->d_name, (size_t)(dot - e->d_name));
+			pkg[dot - e->d_name] = '\0';
+			pdg_medium_name(man, sizeof(man), pkg, "MAN");
+			stale = fstatat(dirfd, man, &st, 0) && errno == ENOENT;
+		}
+		if (stale && unlinkat(dirfd, e->d_name, 0) && errno != ENOENT) {
+			closedir(d);
+			return pdg_err_sys(err, PDG_E_IO, "cannot remove a leftover file from an "
+							  "interrupted export");
+		}
+	}
+	closedir(d);
+	return PDG_OK;
+}
+
+enum pdg_code pdg_segw_open(struct pdg_segw *w, const char *medium_dir, const char *pkgid,
+			    uint64_t seg_max, struct pdg_err *err)
+{
+	char path[4096];
+	int mfd;
+	enum pdg_code rc;
+
+	*w = (struct pdg_segw){ .dirfd = -1, .fd = -1 };
+	snprintf(w->pkgid, sizeof(w->pkgid), "%s", pkgid);
+	w->seg_max = seg_max ? seg_max : PDG_MEDIUM_SEGMENT_MAX;
+	mfd = open(medium_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot open the medium '%s'", medium_dir);
+	if (mkdirat(mfd, PDG_MEDIUM_DIR, 0755) && errno != EEXIST) {
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot create " PDG_MEDIUM_DIR " on the medium '%s'",
+				 medium_dir);
+		close(mfd);
+		return rc;
+	}
+	w->dirfd = openat(mfd, PDG_MEDIUM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(mfd);
+	snprintf(path, sizeof(path), "%s/" PDG_MEDIUM_DIR, medium_dir);
+	if (w->dirfd < 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot open '%s'", path);
+	if ((rc = sweep(w->dirfd, err)))
+		return rc;
+	if ((rc = pdg_sha256_init(&w->all_ctx, err)))
+		return rc;
+	return PDG_OK;
+}
+
+static enum pdg_code next_segment(struct pdg_segw *w, struct pdg_err *err)
+{
+	struct pdg_medium_segment *s;
+	char part[48];
+	enum pdg_code rc;
+
+	if (w->nseg >= PDG_MEDIUM_MAX_SEGMENTS)
+		return pdg_err_set(err, PDG_E_LIMIT, "the package needs more than %d segments",
+				   PDG_MEDIUM_MAX_SEGMENTS);
+	s = &w->seg[w->nseg];
+	*s = (struct pdg_medium_segment){ 0 };
+	pdg_medium_segment_name(s->name, sizeof(s->name), w->pkgid, w->nseg + 1);
+	part_name(part, sizeof(part), s->name);
+	w->fd = openat(w->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot create '%s' on the medium", part);
+	if ((rc = pdg_sha256_init(&w->seg_ctx, err)))
+		return rc;
+	w->nseg++;
+	return PDG_OK;
+}
+
+static enum pdg_code end_segment(struct pdg_segw *w, struct pdg_err *err)
+{
+	struct pdg_medium_segment *s = &w->seg[w->nseg - 1];
+	uint8_t d[PDG_SHA256_BYTES];
+	enum pdg_code rc;
+
+	rc = pdg_sha256_final(&w->seg_ctx, d, err);
+	pdg_sha256_release(&w->seg_ctx);
+	if (rc)
+		return rc;
+	pdg_sha256_hex(s->sha256, d);
+	/* flushed now: a full or vanished medium must show here, not after the manifest */
+	if (fsync(w->fd)) {
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", s->name);
+		close(w->fd);
+		w->fd = -1;
+		return rc;
+	}
+	if (close(w->fd)) {
+		w->fd = -1;
+		return pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", s->name);
+	}
+	w->fd = -1;
+	return PDG_OK;
+}
+
+static enum pdg_code write_all(int fd, const uint8_t *buf, size_t len, const char *name,
+			       struct pdg_err *err)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno == ENOSPC)
+				return pdg_err_set(err, PDG_E_IO, "the medium is full (writing '%s')", name);
+			return pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", name);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return PDG_OK;
+}
+
+enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct pdg_err *err)
+{
+	struct pdg_segw *w = arg;
+	enum pdg_code rc;
+
+	if ((rc = pdg_sha256_update(&w->all_ctx, buf, len, err)))
+		return rc;
+	while (len) {
+		struct pdg_medium_segment *s;
+		size_t n;
+
+		if (w->fd < 0 && (rc = next_segment(w, err)))
+			return rc;
+		s = &w->seg[w->nseg - 1];
+		n = w->seg_max - s->size < len ? (size_t)(w->seg_max - s->size) : len;
+		if ((rc = pdg_sha256_update(&w->seg_ctx, buf, n, err)) ||
+		    (rc = write_all(w->fd, buf, n, s->name, err)))
+			return rc;
+		s->size += n;
+		w->total += n;
+		buf += n;
+		len -= n;
+		if (s->size == w->seg_max && (rc = end_segment(w, err)))
+			return rc;
+	}
+	return PDG_OK;
+}
+
+/* Read a written segment back from the device (not the page cache) and compare its hash. */
+static enum pdg_code read_back(struct pdg_segw *w, const struct pdg_medium_segment *s,
+			       struct pdg_err *err)
+{
+	char part[48], hex[65];
+	uint8_t d[PDG_SHA256_BYTES];
+	uint64_t size;
+	enum pdg_code rc;
+	int fd;
+
+	part_name(part, sizeof(part), s->name);
+	fd = openat(w->dirfd, part, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot read '%s' back from the medium", s->name);
+	/* the data was flushed by end_segment; drop it from the cache so the read hits the device */
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	rc = pdg_sha256_fd(fd, d, &size, err);
+	close(fd);
+	if (rc)
+		return pdg_err_prefix(err, "reading '%s' back from the medium", s->name);
+	pdg_sha256_hex(hex, d);
+	if (size != s->size || strcmp(hex, s->sha256))
+		return pdg_err_set(err, PDG_E_IO, "'%s' reads back differently from what was "
+						  "written: the medium is faulty", s->name);
+	return PDG_OK;
+}
+
+enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err)
+{
+	uint8_t d[PDG_SHA256_BYTES];
+	enum pdg_code rc;
+	char part[48];
+
+	if (w->fd >= 0 && (rc = end_segment(w, err)))
+		return rc;
+	if (!w->nseg)
+		return pdg_err_set(err, PDG_E_INTERNAL, "no ciphertext was written");
+	if ((rc = pdg_sha256_final(&w->all_ctx, d, err)))
+		return rc;
+	pdg_sha256_hex(w->all_sha256, d);
+	for (unsigned i = 0; i < w->nseg; i++)
+		if ((rc = read_back(w, &w->seg[i], err)))
+			return rc;
+	for (unsigned i = 0; i < w->nseg; i++) {
+		part_name(part, sizeof(part), w->seg[i].name);
+		if (renameat(w->dirfd, part, w->dirfd, w->seg[i].name))
+			return pdg_err_sys(err, PDG_E_IO, "cannot name '%s' on the medium",
+					   w->seg[i].name);
+	}
+	if (fsync(w->dirfd))
+		return pdg_err_sys(err, PDG_E_IO, "cannot flush the medium's folder");
+	return PDG_OK;
+}
+
+static enum pdg_code write_part(int dirfd, const char *part, const char *data, size_t len,
+				struct pdg_err *err)
+{
+	enum pdg_code rc;
+	int fd = openat(dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot create '%s' on the medium", part);
+	rc = write_all(fd, (const uint8_t *)data, len, part, err);
+	if (!rc && fsync(fd))
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", part);
+	if (close(fd) && !rc)
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", part);
+	return rc;
+}
+
+enum pdg_code pdg_segw_publish(struct pdg_segw *w, const char *man, size_t man_len,
+			       enum pdg_code (*sign)(void *ctx, const char *man_path,
+						     const char *sig_path, struct pdg_err *err),
+			       void *ctx, const char *medium_dir, struct pdg_err *err)
+{
+	char man_name[48], sig_name[48], man_part[56], sig_part[56];
+	char man_path[4200], sig_path[4200];
+	enum pdg_code rc;
+	int fd;
+
+	pdg_medium_name(man_name, sizeof(man_name), w->pkgid, "MAN");
+	pdg_medium_name(sig_name, sizeof(sig_name), w->pkgid, "SIG");
+	part_name(man_part, sizeof(man_part), man_name);
+	part_name(sig_part, sizeof(sig_part), sig_name);
+	if ((rc = write_part(w->dirfd, man_part, man, man_len, err)))
+		return rc;
+	snprintf(man_path, sizeof(man_path), "%s/" PDG_MEDIUM_DIR "/%s", medium_dir, man_part);
+	snprintf(sig_path, sizeof(sig_path), "%s/" PDG_MEDIUM_DIR "/%s", medium_dir, sig_part);
+	(void)unlinkat(w->dirfd, sig_part, 0);
+	if ((rc = sign(ctx, man_path, sig_path, err)))
+		return rc;
+	fd = openat(w->dirfd, sig_part, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd)) {
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", sig_name);
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	close(fd);
+	/* signature first, manifest last: the manifest is what makes a package exist */
+	if (renameat(w->dirfd, sig_part, w->dirfd, sig_name) || fsync(w->dirfd) ||
+	    renameat(w->dirfd, man_part, w->dirfd, man_name) || fsync(w->dirfd))
+		return pdg_err_sys(err, PDG_E_IO, "cannot name the manifest on the medium");
+	return PDG_OK;
+}
+
+void pdg_segw_release(struct pdg_segw *w)
+{
+	char part[48];
+
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->dirfd >= 0) {
+		for (unsigned i = 0; i < w->nseg; i++) {
+			part_name(part, sizeof(part), w->seg[i].name);
+			(void)unlinkat(w->dirfd, part, 0);
+		}
+		close(w->dirfd);
+	}
+	w->dirfd = -1;
+	pdg_sha256_release(&w->seg_ctx);
+	pdg_sha256_release(&w->all_ctx);
+}

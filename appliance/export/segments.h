@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writing ciphertext onto a medium as <PKG>.001, .002 ... under temporary names, hashing as it
+ * goes, then reading every segment back from the device and naming it only when it matches.
+ */
+#ifndef PDG_EXPORT_SEGMENTS_H
+#define PDG_EXPORT_SEGMENTS_H
+
+#include <stdint.h>
+
+#include "lib/crypto/evp.h"
+#include "lib/crypto/sha256.h"
+#include "lib/err.h"
+#include "pdi/medium.h"
+
+struct pdg_segw {
+	int dirfd;                         /* the PDIGATE/ folder, owned */
+	char pkgid[PDG_MEDIUM_PKGID_MAX];
+	uint64_t seg_max;                  /* bytes per segment */
+	int fd;                            /* the segment being written, -1 between segments */
+	struct pdg_medium_segment seg[PDG_MEDIUM_MAX_SEGMENTS];
+	unsigned nseg;
+	uint64_t total;
+	struct pdg_sha256_ctx seg_ctx, all_ctx;
+	char all_sha256[65];
+};
+
+/* Temporary names: "." + final name + ".part"; readers ignore them. */
+#define PDG_SEGW_PART_SUFFIX ".part"
+
+/*
+ * Start writing package pkgid into the folder medium_dir/PDIGATE (created if absent).
+ * seg_max 0: PDG_MEDIUM_SEGMENT_MAX. Leftovers of an interrupted export to this medium
+ * (temporary names, and segments or signatures whose manifest does not exist) are removed
+ * first. Release with pdg_segw_release, also after failures.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_segw_open(struct pdg_segw *w, const char *medium_dir,
+					   const char *pkgid, uint64_t seg_max,
+					   struct pdg_err *err);
+
+/* Append len bytes of ciphertext (the signature of pdg_age_write_fn). */
+PDG_MUST_CHECK enum pdg_code pdg_segw_write(void *w, const uint8_t *buf, size_t len,
+					    struct pdg_err *err);
+
+/*
+ * End the last segment, flush every segment to the device, read each back and compare its
+ * SHA-256, then give the segments their final names. Afterwards w->seg[] and w->all_sha256
+ * describe the ciphertext for the manifest.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err);
+
+/*
+ * Write the manifest and its signature (made by sign(ctx, man_path_tmp, sig_path_tmp))
+ * under temporary names, flush them, then rename the signature and, last of all, the
+ * manifest into place: a manifest never exists without all its segments.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_segw_publish(struct pdg_segw *w, const char *man, size_t man_len,
+					      enum pdg_code (*sign)(void *ctx, const char *man_path,
+								    const char *sig_path,
+								    struct pdg_err *err),
+					      void *ctx, const char *medium_dir,
+					      struct pdg_err *err);
+
+/* Close files, remove every temporary file of this package (not published ones). */
+void pdg_segw_release(struct pdg_segw *w);
+
+#endif
