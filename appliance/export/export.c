@@ -2,9 +2,11 @@
 /* The export pipeline, from inputs to a verified package on the medium. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +59,42 @@ static enum pdg_code mkdir_p700(const char *path, struct pdg_err *err)
 	return PDG_OK;
 }
 
+/*
+ * One export at a time per home: the lock is held until the process ends, so an export
+ * killed mid-way releases it, and the next one removes the stage it left behind.
+ */
+static enum pdg_code lock_and_sweep(const char *parent, struct pdg_err *err)
+{
+	char lock[4200];
+	struct pdg_err ignored;
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s/.lock", parent);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot open '%s'", lock);
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return pdg_err_set(err, PDG_E_POLICY, "another export is running on this appliance");
+	}
+	/* fd stays open (and locked) for the life of the process */
+	d = opendir(parent);
+	while (d && (e = readdir(d))) {
+		char stale[4400];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(stale, sizeof(stale), "%s/%s", parent, e->d_name);
+		if (pdg_pdi_tree_remove(stale, &ignored))
+			pdg_err_clear(&ignored);
+	}
+	if (d)
+		closedir(d);
+	return PDG_OK;
+}
+
 /* The private staging folder <home>/state/export/<PKG>, on the appliance's own disk. */
 static enum pdg_code make_stage(struct job *j, struct pdg_err *err)
 {
@@ -64,7 +102,7 @@ static enum pdg_code make_stage(struct job *j, struct pdg_err *err)
 	enum pdg_code rc;
 
 	snprintf(parent, sizeof(parent), "%s/" PDG_HOME_STATE "/export", j->o->home);
-	if ((rc = mkdir_p700(parent, err)))
+	if ((rc = mkdir_p700(parent, err)) || (rc = lock_and_sweep(parent, err)))
 		return rc;
 	if ((rc = pdg_path_join(j->stage, sizeof(j->stage), parent, j->r->token.pkgid, err)))
 		return rc;
@@ -284,6 +322,8 @@ static enum pdg_code seal_to_medium(struct job *j, struct pdg_err *err)
 	for (size_t i = 0; i < j->proj.nrecipients; i++)
 		rcpt[i] = j->proj.recipients[i];
 	rc = pdg_segw_open(&w, j->o->medium, j->r->token.pkgid, j->o->segment_size, err);
+	if (!rc)
+		rc = pdg_export_write_readme(j->o->medium, err);
 	if (!rc) {
 		pdg_token_secret_text(j->r->token.secret, pass);
 		rc = pdg_seal_file(j->zip_path, pass, rcpt, j->proj.nrecipients, pdg_segw_write, &w,

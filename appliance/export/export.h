@@ -50,6 +50,9 @@ PDG_MUST_CHECK enum pdg_code pdg_export_run(const struct pdg_export_opts *o,
 					    const char *const *inputs, size_t ninputs,
 					    struct pdg_export_result *r, struct pdg_err *err);
 
+/* Write README.TXT (what this medium is, Japanese and English, no PHI) at the medium's root. */
+PDG_MUST_CHECK enum pdg_code pdg_export_write_readme(const char *medium, struct pdg_err *err);
+
 /* Free r's contents and wipe the token. */
 void pdg_export_release(struct pdg_export_result *r);
 
