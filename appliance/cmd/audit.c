@@ -117,7 +117,7 @@ static const char *syslog_host(const struct where *w)
 	return *h ? h : "-";
 }
 
-static int cmd_export(const struct where *w, const char *format)
+static int audit_export(const struct where *w, const char *format)
 {
 	struct export_ctx ctx = { .xml = !strcmp(format, "xml"), .host = syslog_host(w) };
 	const struct pdg_audit_participant who = {
@@ -194,7 +194,7 @@ int cmd_audit(int argc, char **argv)
 		return cmd_verify(&w, json);
 	if (!strcmp(sub, "export") && format && !json &&
 	    (!strcmp(format, "syslog") || !strcmp(format, "xml")))
-		return cmd_export(&w, format);
+		return audit_export(&w, format);
 	fputs(usage_text, stderr);
 	return 2;
 }
