@@ -139,9 +139,9 @@ static enum pdg_code walk(const char *path, enum pdg_code (*fn)(void *ctx,
 	char prev[PDG_AUDIT_HASH_HEX + 1], head_hash[65] = "";
 	unsigned long head_seq = 0, n = 0;
 	enum pdg_code rc = PDG_OK;
+	const size_t cap = PDG_AUDIT_LINE_MAX + 2; /* a record, its LF and the NUL */
 	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	size_t len;
 	FILE *f;
 
 	*check = (struct pdg_audit_check){ 0 };
@@ -154,16 +154,25 @@ static enum pdg_code walk(const char *path, enum pdg_code (*fn)(void *ctx,
 			return PDG_OK; /* no log yet: nothing was recorded */
 		return pdg_err_sys(err, PDG_E_IO, "cannot open audit log '%s'", path);
 	}
-	while (!rc && (len = getline(&line, &cap, f)) >= 0) {
+	line = malloc(cap);
+	if (!line) {
+		fclose(f);
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory reading the audit log");
+	}
+	/* bounded reads: a line longer than a record can be is a broken record, not an OOM */
+	while (!rc && fgets(line, (int)cap, f)) {
 		struct pdg_audit_record r;
 		json_t *doc = NULL;
 
+		len = strlen(line);
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
-		if ((size_t)len > PDG_AUDIT_LINE_MAX ||
-		    !check_line(line, (size_t)len, n + 1, prev, &r, &doc, check->reason,
+		else if (len == cap - 1)
+			len = PDG_AUDIT_LINE_MAX + 1; /* no LF within the bound */
+		if (len > PDG_AUDIT_LINE_MAX ||
+		    !check_line(line, len, n + 1, prev, &r, &doc, check->reason,
 				sizeof(check->reason))) {
-			if ((size_t)len > PDG_AUDIT_LINE_MAX)
+			if (len > PDG_AUDIT_LINE_MAX)
 				snprintf(check->reason, sizeof(check->reason), "longer than %d bytes",
 					 PDG_AUDIT_LINE_MAX);
 			check->bad_record = n + 1;

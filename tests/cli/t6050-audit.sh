@@ -90,6 +90,17 @@ open(\"log/audit.log\", \"w\").write(\"\\n\".join(lines) + \"\\n\")
 	grep -q "link to record 5" out
 '
 
+test_expect_success 'an overlong line is a broken record, read within bounds' '
+	make_log &&
+	python3 -c "
+lines = open(\"log/audit.log\").read().splitlines()
+lines[6] = lines[6] + \"x\" * 70000
+open(\"log/audit.log\", \"w\").write(\"\\n\".join(lines) + \"\\n\")
+" &&
+	expect_broken 7 &&
+	grep -q "longer than 65536 bytes" out
+'
+
 test_expect_success 'a damaged log is never extended' '
 	make_log &&
 	sed -i 2d log/audit.log &&
