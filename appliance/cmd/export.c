@@ -15,12 +15,14 @@
 #include "appliance/export/export.h"
 #include "appliance/home/home.h"
 #include "lib/log.h"
+#include "tokens/sheet.h"
 
 #define EXIT_QUARANTINED 3
 
 static const char usage_text[] =
 	"usage: pdigate export --project <name> --medium <dir> [--home <dir>] [--jobs <n>]\n"
-	"                      [--show-token] [--json] <input>...\n"
+	"                      [--sheet <file.pdf>] [--operator <name>] [--show-token] [--json]\n"
+	"                      <input>...\n"
 	"\n"
 	"De-identify DICOM files (files and folders, searched recursively) with the project's\n"
 	"profile, build one IHE PDI file set, seal it so that only the project's data centers\n"
@@ -31,6 +33,9 @@ static const char usage_text[] =
 	"  --medium <dir>    the mounted medium (a USB stick's folder)\n"
 	"  --home <dir>      the home (default: $PDIGATE_HOME, else " PDG_HOME_DEFAULT ")\n"
 	"  --jobs <n>        de-identification worker processes (default: number of processors)\n"
+	"  --sheet <file>    write the token sheet (A4 PDF, QR code + typed code) to <file>;\n"
+	"                    print it and send it separately from the medium\n"
+	"  --operator <name> the operator's name printed on the sheet\n"
 	"  --show-token      also print the release token (it opens the package: keep it secret)\n"
 	"  --json            print one JSON document on stdout\n"
 	"\n"
@@ -126,6 +131,29 @@ static json_t *result_json(const struct pdg_export_result *r, const char *token)
 	return doc;
 }
 
+/* The token sheet of the package just written: no PHI can reach it (struct pdg_sheet). */
+static enum pdg_code write_sheet(const struct pdg_export_result *r, const char *path,
+				 const char *operator_name, struct pdg_err *err)
+{
+	const struct pdg_medium_manifest *m = &r->manifest;
+	struct pdg_sheet_pkg pkg = { .token = r->token, .studies = m->studies,
+				     .series = m->series, .instances = m->instances,
+				     .bytes = m->ciphertext_size };
+	struct pdg_sheet sheet = { .site = m->site, .project = m->project,
+				   .operator_name = operator_name ? operator_name : "",
+				   .pkgs = &pkg, .npkgs = 1 };
+	char date[11];
+	enum pdg_code rc;
+
+	snprintf(date, sizeof(date), "%.10s", m->created_at);
+	sheet.export_date = date;
+	snprintf(pkg.cipher_sha256, sizeof(pkg.cipher_sha256), "%s", m->ciphertext_sha256);
+	snprintf(pkg.medium_serial, sizeof(pkg.medium_serial), "%s", m->medium_serial);
+	rc = pdg_sheet_write_pdf(&sheet, path, err);
+	pdg_token_wipe(&pkg.token);
+	return rc;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -135,6 +163,8 @@ int cmd_export(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "segment-size", required_argument, NULL, 'S' }, /* for tests: small segments */
 		{ "show-token", no_argument, NULL, 't' },
+		{ "sheet", required_argument, NULL, 's' },
+		{ "operator", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -144,7 +174,7 @@ int cmd_export(int argc, char **argv)
 	struct pdg_export_result r;
 	struct pdg_token_text text = { 0 };
 	struct pdg_err err = { 0 };
-	const char *home = NULL;
+	const char *home = NULL, *sheet = NULL, *operator_name = NULL;
 	int c, json = 0, show_token = 0, rc;
 	uint64_t v;
 
@@ -175,6 +205,12 @@ int cmd_export(int argc, char **argv)
 			break;
 		case 't':
 			show_token = 1;
+			break;
+		case 's':
+			sheet = optarg;
+			break;
+		case 'O':
+			operator_name = optarg;
 			break;
 		case 'J':
 			json = 1;
@@ -216,6 +252,16 @@ int cmd_export(int argc, char **argv)
 		pdg_export_release(&r);
 		return 1;
 	}
+	/*
+	 * The package is on the medium and its token exists nowhere else: if the sheet cannot be
+	 * written, the token goes to stdout so that the operator can still hand it over.
+	 */
+	if (sheet && write_sheet(&r, sheet, operator_name, &err)) {
+		pdg_log(PDG_LOG_ERR, "package %s was written, but its token sheet was not: %s; "
+			"the token follows: copy it by hand", r.manifest.package_id, err.msg);
+		show_token = 1;
+		rc = 1;
+	}
 	if (show_token && pdg_token_encode(&r.token, &text, &err)) {
 		pdg_log(PDG_LOG_ERR, "%s", err.msg);
 		pdg_export_release(&r);
@@ -232,7 +278,8 @@ int cmd_export(int argc, char **argv)
 		if (show_token)
 			printf("%s\n", text.typed);
 	}
-	rc = r.batch.quarantined || r.batch.skipped ? EXIT_QUARANTINED : 0;
+	if (!rc)
+		rc = r.batch.quarantined || r.batch.skipped ? EXIT_QUARANTINED : 0;
 	pdg_token_text_wipe(&text);
 	pdg_export_release(&r);
 	return rc;

@@ -43,6 +43,14 @@ test_expect_success 'export writes segments, a signed manifest and README.TXT' '
 	grep -q "PDIGATE" m1/README.TXT && grep -q "暗号" m1/README.TXT &&
 	cp -r m1 "$W/m1"
 '
+test_expect_success 'the token sheet holds the token: zbarimg reads it, fetch opens with it' '
+	mkdir m && pdigate export --home "$H" --project p1 --medium m --sheet s.pdf \
+		--operator "Sato" --show-token "$W/in" >o && PKG=$(sed -n 1p o) &&
+	pdftoppm -r 150 -png s.pdf page && zbarimg --raw -q page*.png >qr &&
+	test "$(cat qr)" = "$(sed -n 2p o | tr -d -)" &&
+	pdftotext s.pdf - | tr -d - | grep -q "$PKG" &&
+	open_pkg m out "$(cat qr)" >/dev/null
+'
 test_expect_success 'the token is printed only with --show-token' '
 	mkdir m && pdigate export --home "$H" --project p1 --medium m "$W/in" >out &&
 	test "$(wc -l <out)" = 1 && ! grep -q PDG1 out
