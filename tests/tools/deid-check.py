@@ -165,6 +165,8 @@ def synthetic(args):
     for v in values:
         if v['check'] != 'raw':
             continue
+        if args.keep_patchars and v.get('patient_characteristic'):
+            continue  # e.g. Ethnic Group: the profile keeps it (PS3.15 E.3.9)
         raw = bytes.fromhex(v['hex'])
         ms = MARKER.findall(raw)
         if ms:
@@ -231,6 +233,8 @@ def synthetic(args):
             continue
         if args.keep_patchars and v.get('patient_characteristic'):
             continue
+        if args.dates and v['vr'] == 'TM' and v.get('longitudinal'):
+            continue  # a whole-day shift keeps the time of day, which identifies no one
         planted = bytes.fromhex(v['hex']).rstrip(b' \x00')
         for fi in v['files']:
             d = outputs.get(fi)
