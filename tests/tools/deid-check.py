@@ -348,7 +348,7 @@ def keycheck(args):
                 c.fail('%s: %s is %r, key says %r' % (key['files'][fi]['file'], v['path'], got[1], want))
             elif v['vr'] not in dicomlite.TEXT_VRS and got[1] != want:
                 c.fail('%s: %s is %r, key says %r' % (key['files'][fi]['file'], v['path'], got[1], want))
-    own = {0x00020003, 0x00081155, 0xFFFCFFFC, 0x0040A730, 0x00420011}
+    own = {0x00020003, 0x00081155, 0xFFFCFFFC, 0x0040A730, 0x00420011}  # see pdg-gen own_attr()
     for f, d in zip(key['files'], parsed):
         top = {last_tag(p) for p, _, _ in d.elements if '/' not in p}
         missing = [t for t in table if t not in top and t not in own and

@@ -818,8 +818,9 @@ static int own_attr(uint32_t tag, const struct obj *o)
 		return 1;
 	case 0x0040A730: /* Content Sequence: the SR's own tree */
 		return o->kind == K_SR;
-	case 0x00420011: /* Encapsulated Document: the PDF's own */
-		return o->kind == K_PDF;
+	case 0x00420011: /* Encapsulated Document: only the PDF has one (an object that holds
+			  * a document is a document, and would be quarantined as one) */
+		return 1;
 	case 0xFFFCFFFC: /* Data Set Trailing Padding must be the last element */
 		return 1;
 	default:
