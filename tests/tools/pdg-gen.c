@@ -900,9 +900,17 @@ static int plant_all(struct gen *g, struct obj *o)
 			return -1;
 		key_add(g, o, p, priv[i].vr, (const uint8_t *)buf, strlen(buf), check, 0);
 	}
-	/* Procedure Code Sequence (not in Table E.1-1, but descriptive text a de-identifier sees) */
+	/*
+	 * Procedure Code Sequence is not in Table E.1-1: its code is kept, but the table applies
+	 * inside it too (PS3.15 E.1.1 "embedded in an Item of a Sequence"), so the planted
+	 * attributes in its item must go while the code stays.
+	 */
+	static const uint32_t inside[] = { 0x00080080, 0x00081048, 0x00100010, 0x0040A123 };
 	struct pdg_dcm_item *item;
-	if (seq_item(g, ds, 0x00081032, &item) || plant_code(g, o, item, "(0008,1032)[0]"))
+	if (seq_item(g, ds, 0x00081032, &item) || puts_(g, item, 0x00080100, "SH", "CTCHEST") ||
+	    puts_(g, item, 0x00080102, "SH", "99LOCAL") ||
+	    puts_(g, item, 0x00080104, "LO", "CT chest without contrast") ||
+	    plant_tags(g, o, item, "(0008,1032)[0]", inside, PDG_ARRAY_SIZE(inside)))
 		return -1;
 	return 0;
 }
