@@ -484,7 +484,8 @@ static int encode(const struct obj *o, const char *utf8, char *out, size_t cap)
 /* A person name: the marker as family name; Japanese components for patients 0 and 1. */
 static int person_name(const struct obj *o, uint32_t tag, const char *mk, char *out, size_t cap)
 {
-	static const char *const given[] = { "TARO", "HANAKO", "JIRO", "YUKI", "KENJI" };
+	/* short given names keep the Japanese three-group names within 64 characters */
+	static const char *const given[] = { "TARO", "HANA", "JIRO", "YUKI", "KEN" };
 	char alpha[96], utf[256];
 
 	snprintf(alpha, sizeof alpha, "%s^%s", mk, given[(mk[3] + mk[4]) % 5]);
