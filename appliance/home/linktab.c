@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "appliance/audit/audit.h"
 #include "appliance/home/fsutil.h"
 #include "appliance/home/linktab.h"
 #include "lib/crypto/age.h"
@@ -400,6 +401,42 @@ void pdg_linktab_matches_wipe(struct pdg_linktab_matches *m)
 		OPENSSL_cleanse(m, sizeof(*m));
 }
 
+/*
+ * The same attempt as a DICOM audit message (PS3.15 A.5.3): Patient Record (110110), action
+ * Read, by the user as requestor, about the patient known by the pseudonym (never the
+ * original ID). Outcome: success, minor failure (no record), serious failure (otherwise).
+ */
+static enum pdg_code audit_reid(const char *home, const char *outcome, const char *pseudonym,
+				const char *user, struct pdg_err *err)
+{
+	struct pdg_home_config cfg;
+	char path[PATH_MAX];
+	const struct pdg_audit_participant who = {
+		.user_id = user, .alt_user_id = "pdigate reid", .user_name = user, .requestor = 1,
+	};
+	const struct pdg_audit_object patient = {
+		.type_code = 1, .role = 1, .id_type = { "2", "RFC-3881", "Patient Number" },
+		.id = pseudonym, .detail_type = "re-identification", .detail_value = outcome,
+		.encrypted = -1, .anonymized = -1,
+	};
+	struct pdg_audit_event ev = {
+		.id = { "110110", "DCM", "Patient Record" }, .action = 'R',
+		.outcome = !strcmp(outcome, "ok") ? 0 : !strcmp(outcome, "not-found") ? 4 : 8,
+		.outcome_desc = outcome, .participants = &who, .nparticipants = 1,
+		.objects = &patient, .nobjects = 1,
+	};
+	enum pdg_code rc = pdg_home_config_load(home, &cfg, err);
+
+	if (rc)
+		return rc;
+	ev.site = cfg.site;
+	ev.source_id = cfg.appliance_id;
+	rc = pdg_path_join(path, sizeof(path), home, PDG_AUDIT_LOG, err);
+	if (!rc)
+		rc = pdg_audit_append(path, &ev, err);
+	return rc;
+}
+
 enum pdg_code pdg_linktab_note_reid(const char *home, const char *outcome, const char *project,
 				    const char *pseudonym, size_t n, struct pdg_err *err)
 {
@@ -411,7 +448,6 @@ enum pdg_code pdg_linktab_note_reid(const char *home, const char *outcome, const
 	for (const char *p = pseudonym; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return pdg_err_set(err, PDG_E_INVALID, "pseudonym not printable");
-	/* TODO(audit): emit a DICOM audit message (PS3.15 A.5) here once appliance/audit lands */
 	rc = pdg_path_join(path, sizeof(path), home, PDG_HOME_STATE "/reid.log", err);
 	if (rc)
 		return rc;
@@ -432,5 +468,5 @@ enum pdg_code pdg_linktab_note_reid(const char *home, const char *outcome, const
 	}
 	if (close(fd) < 0)
 		return pdg_err_sys(err, PDG_E_IO, "cannot close '%s'", path);
-	return PDG_OK;
+	return audit_reid(home, outcome, pseudonym, who ? who->pw_name : "?", err);
 }

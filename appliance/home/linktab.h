@@ -66,8 +66,9 @@ void pdg_linktab_matches_wipe(struct pdg_linktab_matches *m);
  * Record a re-identification attempt: pseudonym looked up, outcome ("ok", "wrong-passphrase",
  * "not-found", "failed"), project ("-" if none) and n records shown. Appends one line to
  * state/reid.log (time, user, outcome, project, pseudonym, count; never the original ID) and
- * syncs it. pseudonym must be printable ASCII without spaces. The DICOM audit log
- * (PS3.15 A.5) will take this over: this is its hook. Errors: PDG_E_IO, PDG_E_INVALID.
+ * syncs it, then appends a DICOM audit message (Patient Record, Read; PS3.15 A.5) to the
+ * audit log state/audit.log. pseudonym must be printable ASCII without spaces.
+ * Errors: PDG_E_IO, PDG_E_INVALID, PDG_E_CRYPTO (the audit log is damaged).
  */
 PDG_MUST_CHECK enum pdg_code pdg_linktab_note_reid(const char *home, const char *outcome,
 						   const char *project, const char *pseudonym,

@@ -74,6 +74,15 @@ test_expect_success 'every attempt is noted in state/reid.log, never the origina
 	grep -q "outcome=not-found .*pseudonym=PSN-ZZ" "$log" &&
 	! grep -qF "MRN" "$log"
 '
+test_expect_success 'every attempt is a DICOM audit message in an intact chain' '
+	pdigate audit verify --home "$H" >v && grep -q "chain intact" v &&
+	pdigate audit export --format xml --home "$H" >x &&
+	test "$(grep -c "csd-code=\"110110\"" x)" -ge 5 &&
+	grep -q "EventOutcomeIndicator=\"8\".*wrong-passphrase" x &&
+	grep -q "EventOutcomeIndicator=\"4\".*not-found" x &&
+	grep -q "ParticipantObjectID=\"PSN-B2\"" x &&
+	! grep -qF "MRN" x && ! grep -raF "MRN-2342" "$H/state"
+'
 test_expect_success 'the reference age decrypts the link table with the admin identity' '
 	python3 "$PDG_TOP/tests/cli/age-pty.py" "$TEST_ROOT/pw" age -d "$H/keys/admin.age" >id &&
 	for f in "$H"/linktab/*.age; do age -d -i id "$f" || exit 1; done >all &&
