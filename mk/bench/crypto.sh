@@ -4,15 +4,15 @@
 # on the same 1 GiB file, X25519 encrypt and decrypt, plus scrypt unwrap cost and peak memory.
 # Prints the lines of mk/bench.sh:  name  value unit   peer  value unit   ratio x
 #
-#   mk/bench-crypto.sh [BUILD_DIR]      BENCH_SIZE_MB (default 1024), BENCH_RUNS (default 3)
+#   mk/bench/crypto.sh [BUILD_DIR]      BENCH_SIZE_MB (default 1024), BENCH_RUNS (default 3)
 #
 # Meant to be called by mk/bench.sh; runs alone as well. Each contender runs BENCH_RUNS times,
 # alternating with its peer, and the best (shortest) wall time counts: this machine is shared,
 # and the best run is the least disturbed one. Outputs go to files on the build disk; `sync`
 # before each run keeps one run's writeback from slowing the next.
 set -eu
-build=${1:-build}
-top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-${PDG_BUILD:-build}}
+top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "$top" && cd "$build" && pwd)
 export PATH="$build:$build/tools:$PATH"
 export LC_ALL=C
