@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "appliance/batch/batch.h"
 #include "appliance/batch/pool.h"
@@ -17,6 +18,7 @@
 #include "appliance/deid/deid.h"
 #include "appliance/deid/profile.h"
 #include "appliance/home/home.h"
+#include "appliance/home/linktab.h"
 #include "lib/log.h"
 
 #define EXIT_QUARANTINED 3
@@ -154,7 +156,7 @@ static void summary(const struct pdg_batch *b, const char *project, const char *
 }
 
 static json_t *json_counts(const struct pdg_batch *b, const char *project, const char *profile,
-			   const char *batch_id)
+			   const char *batch_id, size_t stored)
 {
 	json_t *doc = json_object(), *reasons = json_array();
 
@@ -176,7 +178,7 @@ static json_t *json_counts(const struct pdg_batch *b, const char *project, const
 	json_object_set_new(doc, "skipped", json_integer((json_int_t)b->skipped));
 	json_object_set_new(doc, "failed", json_integer((json_int_t)b->failed));
 	json_object_set_new(doc, "reasons", reasons);
-	json_object_set_new(doc, "link_records", json_integer((json_int_t)b->nlinks));
+	json_object_set_new(doc, "link_records", json_integer((json_int_t)stored));
 	return doc;
 }
 
@@ -202,6 +204,48 @@ static int fail(const struct pdg_err *err, int json, json_t *doc)
 		json_decref(doc);
 	}
 	return pdg_exit_code(err->code) ? pdg_exit_code(err->code) : 1;
+}
+
+/*
+ * Keep the link records (original patient ID -> pseudonym, date offset) in the encrypted link
+ * table, in as many puts as needed. Records without an original patient ID link nothing and
+ * are left out. The plaintext records exist only in memory and are wiped here.
+ */
+static enum pdg_code store_links(const char *home, const char *project, const struct pdg_batch *b,
+				 size_t *stored, struct pdg_err *err)
+{
+	size_t cap = b->nlinks < PDG_LINKTAB_PUT_MAX ? b->nlinks : PDG_LINKTAB_PUT_MAX;
+	struct pdg_link_record *rec;
+	enum pdg_code rc = PDG_OK;
+	size_t n = 0;
+
+	*stored = 0;
+	if (!b->nlinks)
+		return PDG_OK;
+	rec = calloc(cap, sizeof(*rec));
+	if (!rec)
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory storing link records");
+	for (size_t i = 0; i <= b->nlinks && !rc; i++) {
+		if (n == cap || (i == b->nlinks && n)) {
+			rc = pdg_linktab_put(home, project, rec, n, err);
+			OPENSSL_cleanse(rec, n * sizeof(*rec));
+			if (!rc)
+				*stored += n;
+			n = 0;
+		}
+		if (i == b->nlinks || !b->links[i].patient_id[0])
+			continue;
+		snprintf(rec[n].pseudonym, sizeof(rec[n].pseudonym), "%s", b->links[i].pseudonym);
+		snprintf(rec[n].patient_id, sizeof(rec[n].patient_id), "%s", b->links[i].patient_id);
+		rec[n].date_offset_days = b->links[i].date_offset_days;
+		n++;
+	}
+	OPENSSL_cleanse(rec, cap * sizeof(*rec));
+	free(rec);
+	if (rc)
+		pdg_err_prefix(err, "the link records could not be stored (the de-identified files "
+				    "cannot be traced back: do not export them)");
+	return rc;
 }
 
 /* Whether every input went where it should without the operator's attention. */
@@ -246,6 +290,7 @@ int cmd_deid(int argc, char **argv)
 	struct pdg_batch b;
 	char random_id[24], profile[64];
 	unsigned timeout_s = 0;
+	size_t stored = 0;
 	int c, json = 0, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -320,6 +365,23 @@ int cmd_deid(int argc, char **argv)
 		return fail(&err, json, NULL);
 	}
 	snprintf(profile, sizeof(profile), "%s", ctx.profile->id);
+	/* a linkable profile needs the link table: find out before the work, not after */
+	if (!ctx.profile->per_batch) {
+		struct pdg_home_config cfg;
+
+		if (pdg_home_config_load(home, &cfg, &err)) {
+			pdg_deid_ctx_release(&ctx);
+			return fail(&err, json, NULL);
+		}
+		if (!cfg.admin_recipient[0]) {
+			pdg_deid_ctx_release(&ctx);
+			pdg_err_set(&err, PDG_E_POLICY,
+				    "this appliance home has no link-table key, so pseudonyms could "
+				    "not be traced back to patients; create the home with "
+				    "'pdigate init' and an administrator passphrase");
+			return fail(&err, json, NULL);
+		}
+	}
 
 	pdg_batch_init(&b, 0);
 	for (int i = optind; i < argc; i++)
@@ -337,18 +399,18 @@ int cmd_deid(int argc, char **argv)
 		fprintf(stderr, "pdigate: %zu files found\n", b.in.n);
 	if (pdg_batch_run(&b, &ctx, &bo, &err)) {
 		summary(&b, project, profile);
-		rc = fail(&err, json, json_counts(&b, project, profile, batch_id));
+		rc = fail(&err, json, json_counts(&b, project, profile, batch_id, 0));
 		goto out;
 	}
-	/*
-	 * TODO(home): hand b.links to the encrypted link table once its API lands; until then
-	 * the records stay in memory only and are wiped by pdg_batch_release (never written in
-	 * plaintext).
-	 */
+	if (store_links(home, project, &b, &stored, &err)) {
+		summary(&b, project, profile);
+		rc = fail(&err, json, json_counts(&b, project, profile, batch_id, stored));
+		goto out;
+	}
 	summary(&b, project, profile);
 	rc = all_clean(&b) ? 0 : EXIT_QUARANTINED;
 	if (json)
-		json_print(json_counts(&b, project, profile, batch_id));
+		json_print(json_counts(&b, project, profile, batch_id, stored));
 out:
 	pdg_batch_release(&b);
 	pdg_deid_ctx_release(&ctx);
