@@ -7,8 +7,9 @@
 #   mk/bench/crypto.sh [BUILD_DIR]      BENCH_SIZE_MB (default 1024), BENCH_RUNS (default 3)
 #
 # Meant to be called by mk/bench.sh; runs alone as well. Each contender runs BENCH_RUNS times,
-# alternating with its peer, and the best (shortest) wall time counts: this machine is shared,
-# and the best run is the least disturbed one. Outputs go to files on the build disk; `sync`
+# alternating with its peer, and the best (shortest) time counts: this machine is shared, and the
+# best run is the least disturbed one. Throughput is given per wall second and per CPU second
+# (user + system): on a loaded machine the wall figures swing by 2x from run to run. Outputs go to files on the build disk; `sync`
 # before each run keeps one run's writeback from slowing the next.
 set -eu
 build=${1:-${PDG_BUILD:-build}}
@@ -18,22 +19,29 @@ export PATH="$build:$build/tools:$PATH"
 export LC_ALL=C
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 RUNS=${BENCH_RUNS:-3}
-BENCH_TMP=${BENCH_TMP:-$(mktemp -d "$build/bench.XXXXXX")}
-[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$BENCH_TMP/age"' EXIT
-b=$BENCH_TMP/age
+if [ -n "${BENCH_TMP:-}" ]; then
+	b=$BENCH_TMP/age        # called by mk/bench.sh: its scratch folder, our subfolder
+else
+	BENCH_TMP=$(mktemp -d "$build/bench.XXXXXX")
+	b=$BENCH_TMP
+fi
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$b"' EXIT
 mkdir -p "$b"
 
-# measure NAME CMD...: sets M_SEC (wall seconds) and M_RSS_MB (peak resident set) of one run.
+# measure NAME CMD...: sets M_SEC (wall seconds), M_CPU (user + system seconds) and M_RSS_MB
+# (peak resident set) of one run. CPU time is the steadier measure on a busy machine: wall time
+# also counts the time spent waiting for a core or for the disk.
 measure() {
 	m_name=$1
 	shift
 	sync
-	/usr/bin/time -f "%e %M" -o "$b/$m_name.time" "$@" >"$b/$m_name.log" 2>&1 || {
+	/usr/bin/time -f "%e %U %S %M" -o "$b/$m_name.time" "$@" >"$b/$m_name.log" 2>&1 || {
 		echo "  ($m_name failed; see $b/$m_name.log)" >&2
 		return 1
 	}
 	M_SEC=$(cut -d' ' -f1 "$b/$m_name.time")
-	M_RSS_MB=$(awk '{ printf "%.1f", $2 / 1024 }' "$b/$m_name.time")
+	M_CPU=$(awk '{ printf "%.2f", $2 + $3 }' "$b/$m_name.time")
+	M_RSS_MB=$(awk '{ printf "%.1f", $4 / 1024 }' "$b/$m_name.time")
 }
 
 # best NAME CMD...: the shortest of RUNS runs in B_SEC, the largest peak memory in B_RSS_MB.
@@ -66,25 +74,29 @@ bench_age() {
 	pdg-age keygen -o "$b/id" >"$b/rcpt"
 	r=$(cat "$b/rcpt")
 	cat "$b/plain" >/dev/null
-	oe= ae= od= ad= oe_rss= ae_rss= od_rss= ad_rss=
+	oe= ae= od= ad= oe_rss= ae_rss= od_rss= ad_rss= oec= aec= odc= adc=
 	i=0
 	while [ "$i" -lt "$RUNS" ]; do
 		rm -f "$b/ours.age" "$b/theirs.age" "$b/ours.out" "$b/theirs.out"
 		measure ours-enc pdg-age encrypt -r "$r" -o "$b/ours.age" "$b/plain"
-		oe=$(min "$oe" "$M_SEC") oe_rss=$(max "$oe_rss" "$M_RSS_MB")
+		oe=$(min "$oe" "$M_SEC") oec=$(min "$oec" "$M_CPU") oe_rss=$(max "$oe_rss" "$M_RSS_MB")
 		measure age-enc age -r "$r" -o "$b/theirs.age" "$b/plain"
-		ae=$(min "$ae" "$M_SEC") ae_rss=$(max "$ae_rss" "$M_RSS_MB")
-		# each tool decrypts its own file, written to disk like a real extraction
+		ae=$(min "$ae" "$M_SEC") aec=$(min "$aec" "$M_CPU") ae_rss=$(max "$ae_rss" "$M_RSS_MB")
+		# both decrypt the same file (ours; each tool reads the other's), written to disk
 		measure ours-dec pdg-age decrypt -i "$b/id" -o "$b/ours.out" "$b/ours.age"
-		od=$(min "$od" "$M_SEC") od_rss=$(max "$od_rss" "$M_RSS_MB")
-		measure age-dec age -d -i "$b/id" -o "$b/theirs.out" "$b/theirs.age"
-		ad=$(min "$ad" "$M_SEC") ad_rss=$(max "$ad_rss" "$M_RSS_MB")
+		od=$(min "$od" "$M_SEC") odc=$(min "$odc" "$M_CPU") od_rss=$(max "$od_rss" "$M_RSS_MB")
+		measure age-dec age -d -i "$b/id" -o "$b/theirs.out" "$b/ours.age"
+		ad=$(min "$ad" "$M_SEC") adc=$(min "$adc" "$M_CPU") ad_rss=$(max "$ad_rss" "$M_RSS_MB")
 		i=$((i + 1))
 	done
 	cmp -s "$b/plain" "$b/ours.out" || echo "  (our decryption differs from the input!)"
 	cmp -s "$b/plain" "$b/theirs.out" || echo "  (age's decryption differs from the input!)"
+	pdg-age decrypt -i "$b/id" "$b/theirs.age" | cmp -s - "$b/plain" ||
+		echo "  (we do not decrypt age's file!)"
 	report "age/encrypt x25519" "$(rate "$SIZE_MB" "$oe")" "MB/s" "age" "$(rate "$SIZE_MB" "$ae")" "MB/s"
 	report "age/decrypt x25519" "$(rate "$SIZE_MB" "$od")" "MB/s" "age -d" "$(rate "$SIZE_MB" "$ad")" "MB/s"
+	report "age/encrypt per CPU-s" "$(rate "$SIZE_MB" "$oec")" "MB/cpu-s" "age" "$(rate "$SIZE_MB" "$aec")" "MB/cpu-s"
+	report "age/decrypt per CPU-s" "$(rate "$SIZE_MB" "$odc")" "MB/cpu-s" "age -d" "$(rate "$SIZE_MB" "$adc")" "MB/cpu-s"
 	report "age/encrypt peak RSS" "$oe_rss" "MB" "age" "$ae_rss" "MB"
 	report "age/decrypt peak RSS" "$od_rss" "MB" "age -d" "$ad_rss" "MB"
 	rm -f "$b/ours.age" "$b/theirs.age" "$b/ours.out" "$b/theirs.out" "$b/plain"
