@@ -130,7 +130,8 @@ struct pdg_age_dec;
  * has been read and its MAC verified; after that, each chunk's plaintext is passed to write only
  * once its tag has verified. The last chunk is only known at final(), so a truncated file
  * (missing final chunk) is reported by final() as PDG_AGE_FAIL_PAYLOAD: a caller MUST treat all
- * output as untrusted until final() returned PDG_OK.
+ * output as untrusted until final() returned PDG_OK. *out receives the state: free it with
+ * pdg_age_decrypt_free, also after a failure (it may be NULL then).
  */
 PDG_MUST_CHECK enum pdg_code pdg_age_decrypt_init(struct pdg_age_dec **out,
 	const struct pdg_age_from *from, pdg_age_write_fn write, void *wctx, struct pdg_err *err);
