@@ -9,8 +9,9 @@
 # Meant to be called by mk/bench.sh; runs alone as well. Each contender runs BENCH_RUNS times,
 # alternating with its peer, and the best (shortest) time counts: this machine is shared, and the
 # best run is the least disturbed one. Throughput is given per wall second and per CPU second
-# (user + system): on a loaded machine the wall figures swing by 2x from run to run. Outputs go to files on the build disk; `sync`
-# before each run keeps one run's writeback from slowing the next.
+# (user + system): on a loaded machine the wall figures swing by 2x from run to run. Outputs go
+# to files on the build disk; `sync` before each run keeps one run's writeback from slowing the
+# next.
 set -eu
 build=${1:-${PDG_BUILD:-build}}
 top=$(cd "$(dirname "$0")/../.." && pwd)
