@@ -110,6 +110,11 @@ test_expect_success 'small segments: several of them, and open still works' '
 		--show-token "$W/in" >o && PKG=$(sed -n 1p o) && TOKEN=$(sed -n 2p o) &&
 	test "$(ls m/PDIGATE/$PKG.0* | wc -l)" -gt 3 && open_pkg m out >/dev/null
 '
+# flip_byte FILE OFFSET: change the byte at OFFSET (always to a different value)
+flip_byte() {
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d " ")
+	printf "\\$(printf %o $(((b + 1) % 256)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
 # status_is N CMD...: CMD exits with status N
 status_is() {
 	want=$1
@@ -138,7 +143,7 @@ test_expect_success 'a wrong data-center key: exit 6, nothing left' '
 '
 test_expect_success 'a flipped byte in a segment: exit 5' '
 	mkdir m && export_ok m &&
-	printf "\\377" | dd of="m/PDIGATE/$PKG.001" bs=1 seek=5000 conv=notrunc 2>/dev/null &&
+	flip_byte "m/PDIGATE/$PKG.001" 5000 &&
 	status_is 5 open_pkg m out 2>err && grep -q "damaged" err && opened_nothing out
 '
 test_expect_success 'a missing segment: exit 5' '
