@@ -86,6 +86,17 @@ void pdg_batch_release(struct pdg_batch *b);
 PDG_MUST_CHECK enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 					   const struct pdg_batch_opts *opts, struct pdg_err *err);
 
+/*
+ * Keep the batch's link records (original patient ID -> pseudonym, date offset) in the
+ * encrypted link table of home (appliance/home/linktab.h). Records without an original
+ * patient ID link nothing and are left out; *stored counts the records kept. The plaintext
+ * copies made here are wiped. A failure means the exported files cannot be traced back:
+ * the message says not to export them.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_batch_store_links(const struct pdg_batch *b, const char *home,
+						   const char *project, size_t *stored,
+						   struct pdg_err *err);
+
 /* "exported", "quarantined", "skipped", "failed" or "pending". */
 const char *pdg_outcome_name(enum pdg_outcome outcome);
 

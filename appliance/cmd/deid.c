@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 
 #include "appliance/batch/batch.h"
 #include "appliance/batch/pool.h"
@@ -18,7 +17,6 @@
 #include "appliance/deid/deid.h"
 #include "appliance/deid/profile.h"
 #include "appliance/home/home.h"
-#include "appliance/home/linktab.h"
 #include "lib/log.h"
 
 #define EXIT_QUARANTINED 3
@@ -206,48 +204,6 @@ static int fail(const struct pdg_err *err, int json, json_t *doc)
 	return pdg_exit_code(err->code) ? pdg_exit_code(err->code) : 1;
 }
 
-/*
- * Keep the link records (original patient ID -> pseudonym, date offset) in the encrypted link
- * table, in as many puts as needed. Records without an original patient ID link nothing and
- * are left out. The plaintext records exist only in memory and are wiped here.
- */
-static enum pdg_code store_links(const char *home, const char *project, const struct pdg_batch *b,
-				 size_t *stored, struct pdg_err *err)
-{
-	size_t cap = b->nlinks < PDG_LINKTAB_PUT_MAX ? b->nlinks : PDG_LINKTAB_PUT_MAX;
-	struct pdg_link_record *rec;
-	enum pdg_code rc = PDG_OK;
-	size_t n = 0;
-
-	*stored = 0;
-	if (!b->nlinks)
-		return PDG_OK;
-	rec = calloc(cap, sizeof(*rec));
-	if (!rec)
-		return pdg_err_set(err, PDG_E_NOMEM, "out of memory storing link records");
-	for (size_t i = 0; i <= b->nlinks && !rc; i++) {
-		if (n == cap || (i == b->nlinks && n)) {
-			rc = pdg_linktab_put(home, project, rec, n, err);
-			OPENSSL_cleanse(rec, n * sizeof(*rec));
-			if (!rc)
-				*stored += n;
-			n = 0;
-		}
-		if (i == b->nlinks || !b->links[i].patient_id[0])
-			continue;
-		snprintf(rec[n].pseudonym, sizeof(rec[n].pseudonym), "%s", b->links[i].pseudonym);
-		snprintf(rec[n].patient_id, sizeof(rec[n].patient_id), "%s", b->links[i].patient_id);
-		rec[n].date_offset_days = b->links[i].date_offset_days;
-		n++;
-	}
-	OPENSSL_cleanse(rec, cap * sizeof(*rec));
-	free(rec);
-	if (rc)
-		pdg_err_prefix(err, "the link records could not be stored (the de-identified files "
-				    "cannot be traced back: do not export them)");
-	return rc;
-}
-
 /* Whether every input went where it should without the operator's attention. */
 static int all_clean(const struct pdg_batch *b)
 {
@@ -402,7 +358,7 @@ int cmd_deid(int argc, char **argv)
 		rc = fail(&err, json, json_counts(&b, project, profile, batch_id, 0));
 		goto out;
 	}
-	if (store_links(home, project, &b, &stored, &err)) {
+	if (pdg_batch_store_links(&b, home, project, &stored, &err)) {
 		summary(&b, project, profile);
 		rc = fail(&err, json, json_counts(&b, project, profile, batch_id, stored));
 		goto out;

@@ -18,7 +18,6 @@
 #include "appliance/export/segments.h"
 #include "appliance/home/fsutil.h"
 #include "appliance/home/home.h"
-#include "appliance/home/linktab.h"
 #include "lib/crypto/signify.h"
 #include "lib/version.h"
 #include "pdi/tree.h"
@@ -114,29 +113,6 @@ static enum pdg_code make_stage(struct job *j, struct pdg_err *err)
 	return PDG_OK;
 }
 
-/* Link records go to the encrypted link table, never anywhere in plaintext. */
-static enum pdg_code store_links(struct job *j, struct pdg_err *err)
-{
-	const struct pdg_batch *b = &j->r->batch;
-	struct pdg_link_record *rec;
-	enum pdg_code rc;
-
-	if (!b->nlinks)
-		return PDG_OK;
-	rec = calloc(b->nlinks, sizeof(*rec));
-	if (!rec)
-		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < b->nlinks; i++) {
-		snprintf(rec[i].pseudonym, sizeof(rec[i].pseudonym), "%s", b->links[i].pseudonym);
-		snprintf(rec[i].patient_id, sizeof(rec[i].patient_id), "%s", b->links[i].patient_id);
-		rec[i].date_offset_days = b->links[i].date_offset_days;
-	}
-	rc = pdg_linktab_put(j->o->home, j->o->project, rec, b->nlinks, err);
-	explicit_bzero(rec, b->nlinks * sizeof(*rec));
-	free(rec);
-	return rc;
-}
-
 /* Quarantined originals stay on the appliance, under state/quarantine/<PKG>. */
 static enum pdg_code keep_quarantine(struct job *j, struct pdg_err *err)
 {
@@ -218,9 +194,11 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 	if (!rc)
 		rc = pdg_batch_run(&j->r->batch, &ctx, &bo, err);
 	if (!rc) {
+		size_t stored;
+
 		snprintf(j->r->manifest.profile_title, sizeof(j->r->manifest.profile_title), "%s",
 			 ctx.profile->title);
-		rc = store_links(j, err);
+		rc = pdg_batch_store_links(&j->r->batch, j->o->home, j->o->project, &stored, err);
 	}
 	pdg_deid_ctx_release(&ctx);
 	if (!rc)
