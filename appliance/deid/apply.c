@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "appliance/deid/conditions.h"
 #include "appliance/deid/deid.h"
 #include "appliance/deid/profile.h"
 #include "lib/version.h"
@@ -614,6 +615,8 @@ enum pdg_code pdg_deid_apply(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm
 	}
 	get_uid(ds, PDG_TAG(0x0008, 0x0016), res->sop_class_uid);
 	rc = walk_item(&w, ds, 0, 0, err);
+	if (!rc)
+		rc = pdg_deid_drop_orphans(ds, err);
 	if (!rc)
 		rc = walk_item(&w, meta, 0, 0, err);
 	if (!rc)
