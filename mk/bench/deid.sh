@@ -58,7 +58,8 @@ bench_deid() {
 		return 0
 	fi
 	h=$b/home
-	pdigate init --home "$h" --site bench >/dev/null
+	echo "benchmark administrator passphrase" >"$b/admin.pass"
+	pdigate init --home "$h" --site bench --admin-passphrase-file "$b/admin.pass" >/dev/null
 	pdigate project add bench --profile ps315-basic --home "$h" >/dev/null
 	measure pdigate-600 pdigate deid --project bench --out "$b/out600" --home "$h" "$study"
 	[ "$M_STATUS" -le 3 ] || echo "  (pdigate deid exited $M_STATUS; see $BENCH_TMP/pdigate-600.log)"
