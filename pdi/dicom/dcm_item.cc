@@ -169,8 +169,10 @@ OFCondition set_bytes(DcmElement *el, const void *data, size_t len)
 	switch (el->ident()) {
 	case EVR_OW:
 	case EVR_US:
-	case EVR_AT:
 		return el->putUint16Array(static_cast<const Uint16 *>(a), n);
+	case EVR_AT:
+		/* DcmAttributeTag counts tags (two 16-bit words each), not words */
+		return el->putUint16Array(static_cast<const Uint16 *>(a), n / 2);
 	case EVR_SS:
 		return el->putSint16Array(static_cast<const Sint16 *>(a), n);
 	case EVR_UL:

@@ -698,6 +698,26 @@ static void misplaced_delimiter_is_refused(void **state)
 	assert_null(b);
 }
 
+/* AT values are pairs of 16-bit words: one tag in four bytes stays one tag. */
+static void attribute_tags_keep_their_count(void **state)
+{
+	const uint8_t at[] = { 0x18, 0x00, 0x63, 0x10 }; /* (0018,1063) little-endian */
+	struct pdg_err err;
+	struct pdg_dcm *dcm = NULL;
+	const uint8_t *v;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(pdg_dcm_create(&dcm, &err), PDG_OK);
+	assert_int_equal(pdg_dcm_put_raw(pdg_dcm_dataset(dcm), PDG_TAG(0x0028, 0x0009), "AT", at,
+					 sizeof(at), &err), PDG_OK);
+	assert_int_equal(pdg_dcm_get_raw(pdg_dcm_dataset(dcm), PDG_TAG(0x0028, 0x0009), &v, &len,
+					 &err), PDG_OK);
+	assert_int_equal(len, sizeof(at));
+	assert_memory_equal(v, at, sizeof(at));
+	pdg_dcm_free(dcm);
+}
+
 static void dictionary(void **state)
 {
 	(void)state;
@@ -723,6 +743,7 @@ int main(void)
 		cmocka_unit_test(refuses_truncated_and_garbage),
 		cmocka_unit_test(nesting_limit),
 		cmocka_unit_test(misplaced_delimiter_is_refused),
+		cmocka_unit_test(attribute_tags_keep_their_count),
 		cmocka_unit_test(dictionary),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
