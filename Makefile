@@ -51,7 +51,7 @@ CPPFLAGS := -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP
 CFLAGS   := -std=c17 $(CWARN) $(OPT) $(HARDEN)
 CXXFLAGS := -std=c++17 $(WARN) $(OPT) $(HARDEN) -D_GLIBCXX_ASSERTIONS
 LDFLAGS  := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack $(SANLD)
-LDLIBS   := $(DCMTK_LIBS) $(PKG_LIBS) -lpthread -lm
+LDLIBS   := $(DCMTK_LIBS) $(PKG_LIBS) -lcups -lpthread -lm
 
 # --- sources, discovered by folder: add a file and it is built ------------------------------
 src_in = $(shell find $(1) \( -name '*.c' -o -name '*.cc' \) $(2) 2>/dev/null | LC_ALL=C sort)

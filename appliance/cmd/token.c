@@ -9,12 +9,14 @@
 
 #include "appliance/cmd/cmds.h"
 #include "lib/err.h"
+#include "appliance/print/print.h"
 #include "lib/log.h"
 #include "tokens/codec.h"
 #include "tokens/scan.h"
 
 static const char usage_text[] =
 	"usage: pdigate token read [--json] [--image FILE.png | --pdf FILE.pdf]\n"
+	"       pdigate token print SHEET.pdf --printer NAME\n"
 	"\n"
 	"Reads release tokens and reports, for each, whether it is well formed and its\n"
 	"package id. The secret is never shown. Without --image or --pdf, reads one token\n"
@@ -23,6 +25,9 @@ static const char usage_text[] =
 	"  --image FILE.png   decode every QR code in a PNG image (zbar)\n"
 	"  --pdf FILE.pdf     render each page with pdftoppm and decode its QR codes\n"
 	"  --json             print one JSON document (docs/json-schema.md)\n"
+	"\n"
+	"print sends a token sheet (pdigate export --sheet) to the CUPS queue NAME and\n"
+	"prints the CUPS job id; a missing, stopped or rejecting queue is an error.\n"
 	"\n"
 	"Exit status: 0 every token is well formed, 1 a token is malformed or none was\n"
 	"found or reading failed, 2 usage error.\n";
@@ -209,6 +214,37 @@ static int cmd_token_read(int argc, char **argv)
 	return status;
 }
 
+static int cmd_token_print(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "printer", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct pdg_err err = { 0 };
+	const char *printer = NULL;
+	int c, job = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P': printer = optarg; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind + 1 != argc || !printer) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (pdg_print_pdf(printer, argv[optind], "pdigate token sheet", &job, &err)) {
+		pdg_log(PDG_LOG_ERR, "%s", err.msg);
+		return 1;
+	}
+	printf("%s-%d\n", printer, job);
+	return 0;
+}
+
 int cmd_token(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -221,6 +257,8 @@ int cmd_token(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "read"))
 		return cmd_token_read(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "print"))
+		return cmd_token_print(argc - 1, argv + 1);
 	pdg_log(PDG_LOG_ERR, "'%s' is not a token command; see 'pdigate token --help'", argv[1]);
 	return 2;
 }
