@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "appliance/audit/hooks.h"
 #include "appliance/batch/batch.h"
 #include "appliance/batch/pool.h"
 #include "appliance/cmd/cmds.h"
@@ -223,6 +224,21 @@ static int all_clean(const struct pdg_batch *b)
 	return 1;
 }
 
+/* Record the batch (PS3.15 A.5: 110103, action C); a failure is reported, returns -1. */
+static int audit_batch(const char *home, const char *project, const char *batch_id,
+		       const struct pdg_batch *b, int outcome)
+{
+	const struct pdg_audit_counts c = { b->in.n, b->exported, b->quarantined, b->skipped,
+					    b->failed };
+	struct pdg_err err = { 0 };
+
+	if (!pdg_audit_hook_deid(home, project, batch_id, &c, outcome, &err))
+		return 0;
+	pdg_log(PDG_LOG_ERR, "the batch was written to the output folder, but its audit record "
+		"was not: %s", err.msg);
+	return -1;
+}
+
 int cmd_deid(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -356,15 +372,21 @@ int cmd_deid(int argc, char **argv)
 	if (pdg_batch_run(&b, &ctx, &bo, &err)) {
 		summary(&b, project, profile);
 		rc = fail(&err, json, json_counts(&b, project, profile, batch_id, 0));
+		if (audit_batch(home, project, batch_id, &b, 8))
+			rc = 1;
 		goto out;
 	}
 	if (pdg_batch_store_links(&b, home, project, &stored, &err)) {
 		summary(&b, project, profile);
 		rc = fail(&err, json, json_counts(&b, project, profile, batch_id, stored));
+		if (audit_batch(home, project, batch_id, &b, 8))
+			rc = 1;
 		goto out;
 	}
 	summary(&b, project, profile);
 	rc = all_clean(&b) ? 0 : EXIT_QUARANTINED;
+	if (audit_batch(home, project, batch_id, &b, rc ? 4 : 0))
+		rc = 1; /* the files stay written: only the record is missing */
 	if (json)
 		json_print(json_counts(&b, project, profile, batch_id, stored));
 out:

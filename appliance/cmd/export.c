@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "appliance/audit/hooks.h"
 #include "appliance/batch/pool.h"
 #include "appliance/cmd/cmds.h"
 #include "appliance/export/export.h"
@@ -174,6 +175,7 @@ int cmd_export(int argc, char **argv)
 	struct pdg_export_result r;
 	struct pdg_token_text text = { 0 };
 	struct pdg_err err = { 0 };
+	struct pdg_err aerr = { 0 };
 	const char *home = NULL, *sheet = NULL, *operator_name = NULL;
 	int c, json = 0, show_token = 0, rc;
 	uint64_t v;
@@ -240,6 +242,8 @@ int cmd_export(int argc, char **argv)
 		summary(&r, o.project);
 	if (rc) {
 		pdg_log(PDG_LOG_ERR, "%s", err.msg);
+		if (pdg_audit_hook_export_result(o.home, o.project, &r, err.code, &aerr))
+			pdg_log(PDG_LOG_ERR, "%s", aerr.msg);
 		if (json) {
 			json_t *doc = result_json(&r, NULL);
 
@@ -251,6 +255,10 @@ int cmd_export(int argc, char **argv)
 		}
 		pdg_export_release(&r);
 		return 1;
+	}
+	if (pdg_audit_hook_export_result(o.home, o.project, &r, PDG_OK, &aerr)) {
+		pdg_log(PDG_LOG_ERR, "%s", aerr.msg); /* fail closed, the package stays */
+		rc = 1;
 	}
 	/*
 	 * The package is on the medium and its token exists nowhere else: if the sheet cannot be

@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "appliance/audit/hooks.h"
 #include "appliance/cmd/cmds.h"
 #include "appliance/cmd/passphrase.h"
 #include "appliance/home/home.h"
@@ -79,5 +80,10 @@ int cmd_init(int argc, char **argv)
 		return pdg_exit_code(err.code);
 	}
 	printf("%s\n", home);
+	if (pdg_audit_hook_init(home, &err)) {
+		pdg_log(PDG_LOG_ERR, "the home was created, but its audit record was not written: %s",
+			err.msg);
+		return 1;
+	}
 	return 0;
 }

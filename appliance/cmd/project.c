@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "appliance/audit/hooks.h"
 #include "appliance/cmd/cmds.h"
 #include "appliance/home/home.h"
 #include "lib/log.h"
@@ -123,6 +124,11 @@ int cmd_project(int argc, char **argv)
 			}
 		if (pdg_project_add(home, argv[optind], profile, recipients, nrec, &err))
 			return fail(&err);
+		if (pdg_audit_hook_project(home, argv[optind], nrec, &err)) {
+			pdg_log(PDG_LOG_ERR, "project added, but its audit record was not written: %s",
+				err.msg);
+			return 1;
+		}
 		printf("%s\n", argv[optind]);
 		return 0;
 	}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* The audit records the pdigate commands write: one function per kind of appliance action. */
+#ifndef PDG_AUDIT_HOOKS_H
+#define PDG_AUDIT_HOOKS_H
+
+#include <stddef.h>
+
+#include "lib/compiler.h"
+#include "lib/err.h"
+
+/*
+ * Every function appends one DICOM audit message (PS3.15 A.5) to <home>/state/audit.log,
+ * with the home's site and appliance id as audit source (PS3.15 "pdigate" when the home has
+ * no readable config). Arguments carry pseudonyms, ids and counts only, never PHI. command
+ * is the subcommand ("pdigate export"), recorded as AlternativeUserID of the process.
+ * Errors: those of pdg_audit_append (PDG_E_IO, PDG_E_INVALID, PDG_E_CRYPTO, PDG_E_NOMEM);
+ * the caller must report them and fail (the log is fail closed).
+ */
+
+/* init: Application Activity 110100/110120 Application Start, then Security Alert 110113/
+ * 110129 Security Configuration for the administrator key (its age recipient, a public key). */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_init(const char *home, struct pdg_err *err);
+
+/* project add: Security Alert 110113/110129 Security Configuration, the project as object. */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_project(const char *home, const char *project,
+						    size_t nrecipients, struct pdg_err *err);
+
+/* A batch's counts. */
+struct pdg_audit_counts {
+	size_t inputs, exported, quarantined, skipped, failed;
+};
+
+/*
+ * deid: DICOM Instances Accessed 110103, action C (instances created by de-identification),
+ * EventTypeCode 113100 Basic Application Confidentiality Profile; the batch as object with
+ * its counts. outcome 0, 4 (some inputs quarantined) or 8 (the batch failed).
+ */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_deid(const char *home, const char *project,
+						 const char *batch_id,
+						 const struct pdg_audit_counts *c, int outcome,
+						 struct pdg_err *err);
+
+/*
+ * export: Export 110106, action R; the stick as Destination Media 110154 with MediaType
+ * 110030 USB Disk Emulation and UserID its serial, or 110037 URI when the medium is a plain
+ * folder (serial "folder" or empty); the package (id may be "" when none was written) with
+ * its counts. outcome 0, 4 (some inputs kept back) or 8 (failed: desc says why, no PHI).
+ */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_export(const char *home, const char *project,
+						   const char *package_id, const char *serial,
+						   const struct pdg_audit_counts *c,
+						   size_t instances, int outcome,
+						   const char *desc, struct pdg_err *err);
+
+struct pdg_export_result;
+
+/*
+ * pdg_audit_hook_export for the outcome of pdg_export_run: failed is the export's error code
+ * (PDG_OK when the package was written); then 4 if some inputs were kept back. On a failure
+ * to record, err says the package (if any) stays written on the medium.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_export_result(const char *home, const char *project,
+							  const struct pdg_export_result *r,
+							  enum pdg_code failed,
+							  struct pdg_err *err);
+
+/* token read: Security Alert 110113/110132, the package id only (the secret never). */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_token_read(const char *home, const char *package_id,
+						       struct pdg_err *err);
+
+#endif
