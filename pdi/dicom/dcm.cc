@@ -84,10 +84,10 @@ void init_once()
 int depth_of(DcmItem *item, int limit)
 {
 	int deepest = 0;
-	unsigned long n = item->card();
-	for (unsigned long i = 0; i < n && deepest <= limit; i++) {
-		DcmElement *el = item->getElement(i);
-		DcmSequenceOfItems *sq = dynamic_cast<DcmSequenceOfItems *>(el);
+	/* nextInContainer: linear walk (getElement(i) restarts from the head each time) */
+	for (DcmObject *obj = item->nextInContainer(NULL); obj && deepest <= limit;
+	     obj = item->nextInContainer(obj)) {
+		DcmSequenceOfItems *sq = dynamic_cast<DcmSequenceOfItems *>(obj);
 		if (!sq)
 			continue;
 		int d = 1;

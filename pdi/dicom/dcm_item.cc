@@ -242,8 +242,16 @@ extern "C" enum pdg_code pdg_dcm_list(struct pdg_dcm_item *handle, struct pdg_dc
 	unsigned long card = item->card();
 
 	*n = card;
+	/*
+	 * nextInContainer walks the list from its cursor: linear in the number of elements,
+	 * where getElement(i) starts from the head each time (quadratic on large headers).
+	 */
+	DcmObject *obj = NULL;
 	for (unsigned long i = 0; i < card && i < cap; i++) {
-		DcmElement *el = item->getElement(i);
+		obj = item->nextInContainer(obj);
+		DcmElement *el = obj ? OFstatic_cast(DcmElement *, obj) : NULL;
+		if (!el)
+			break;
 		const DcmTag &t = el->getTag();
 		struct pdg_dcm_elem *o = &out[i];
 		o->tag = PDG_TAG(t.getGTag(), t.getETag());
