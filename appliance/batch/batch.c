@@ -153,6 +153,12 @@ static void done(void *arg, size_t index, const void *reply, enum pdg_pool_loss 
 	if (in->outcome == PDG_OUTCOME_EXPORTED) {
 		memcpy(r->uid_hash[index], rep->uid_hash, PDG_BATCH_UID_HASH);
 		r->exported_idx[r->nexported_idx++] = index;
+		r->risk[index] = rep->risk;
+		/* from a worker: make sure the strings are terminated */
+		r->risk[index].patient[PDG_RISK_ID_MAX - 1] = '\0';
+		for (unsigned a = 0; a < PDG_RISK_NATTR; a++)
+			r->risk[index].qi[a][PDG_RISK_VAL_MAX - 1] = '\0';
+		r->risk[index].order = index;
 		if (rep->has_link)
 			add_link(r, &rep->link);
 		return;
@@ -334,6 +340,18 @@ static enum pdg_code count(struct pdg_batch *b, struct pdg_err *err)
 	return PDG_OK;
 }
 
+/* The risk report over the inputs still exported (duplicates dropped). */
+static enum pdg_code risk_report(struct pdg_batch_run *r, struct pdg_err *err)
+{
+	struct pdg_batch *b = r->b;
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->in.n; i++)
+		if (b->in.v[i].outcome == PDG_OUTCOME_EXPORTED)
+			r->risk[n++] = r->risk[i]; /* n <= i: compacting in place */
+	return pdg_risk_compute(r->risk, n, r->ctx->k_threshold, &b->risk, err);
+}
+
 static unsigned default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -365,7 +383,8 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 	todo = calloc(b->in.n + 1, sizeof(*todo));
 	r.exported_idx = calloc(b->in.n + 1, sizeof(*r.exported_idx));
 	r.uid_hash = calloc(b->in.n + 1, sizeof(*r.uid_hash));
-	if (!todo || !r.exported_idx || !r.uid_hash) {
+	r.risk = calloc(b->in.n + 1, sizeof(*r.risk));
+	if (!todo || !r.exported_idx || !r.uid_hash || !r.risk) {
 		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory preparing the batch");
 		goto out;
 	}
@@ -387,6 +406,8 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 		enum pdg_code rc2 = count(b, &err2);
 
 		if (!rc2)
+			rc2 = risk_report(&r, &err2);
+		if (!rc2)
 			rc2 = pdg_batch_outdir_check(&r, &err2);
 		if (!rc2)
 			rc2 = pdg_batch_write_reasons(&r, &err2);
@@ -399,6 +420,9 @@ out:
 	free(todo);
 	free(r.exported_idx);
 	free(r.uid_hash);
+	if (r.risk)
+		OPENSSL_cleanse(r.risk, (b->in.n + 1) * sizeof(*r.risk));
+	free(r.risk);
 	if (r.qfd >= 0)
 		close(r.qfd);
 	if (r.outfd >= 0)

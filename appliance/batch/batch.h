@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "appliance/batch/inputs.h"
+#include "appliance/batch/risk.h"
 #include "appliance/deid/deid.h"
 #include "lib/err.h"
 
@@ -62,6 +63,8 @@ struct pdg_batch {
 	 */
 	struct pdg_deid_link *links;
 	size_t nlinks;
+	/* k-anonymity of the exported patients (counts only), after the run */
+	struct pdg_risk_report risk;
 	/* private */
 	char **reasons;                 /* interned reasons from workers */
 	size_t nreasons;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "appliance/batch/batch.h"
+#include "appliance/batch/risk.h"
 
 #define PDG_BATCH_NAME_MAX 32     /* "E000001.dcm", ".Q000001.tmp", ... */
 #define PDG_BATCH_UID_HASH 16     /* bytes of SHA-256 kept per exported instance UID */
@@ -19,6 +20,7 @@ struct pdg_batch_reply {
 	char reason[PDG_BATCH_REASON_MAX];
 	uint8_t uid_hash[PDG_BATCH_UID_HASH]; /* of the new SOP Instance UID, when exported */
 	struct pdg_deid_link link;    /* PHI: the original patient ID */
+	struct pdg_risk_record risk;  /* quasi-identifiers as written, when exported */
 };
 
 /* State of one run, shared by the parent and (read-only, after fork) the workers. */
@@ -30,6 +32,7 @@ struct pdg_batch_run {
 	uint8_t (*uid_hash)[PDG_BATCH_UID_HASH]; /* per input, parent side */
 	size_t *exported_idx;         /* inputs exported, in completion order */
 	size_t nexported_idx;
+	struct pdg_risk_record *risk; /* per input, parent side; wiped at the end */
 	size_t ncap_links;
 	enum pdg_code fatal;          /* first error that stops the batch (parent side) */
 	struct pdg_err fatal_err;

@@ -84,6 +84,27 @@ static void hash_uid(const char *uid, uint8_t out[PDG_BATCH_UID_HASH])
 		memcpy(out, md, PDG_BATCH_UID_HASH);
 }
 
+/* The quasi-identifiers left in the written instance, for the batch risk report. */
+static void risk_values(struct pdg_dcm *dcm, struct pdg_risk_record *rec)
+{
+	static const uint32_t tags[PDG_RISK_NATTR] = {
+		PDG_TAG(0x0010, 0x0040), PDG_TAG(0x0010, 0x1010), PDG_TAG(0x0010, 0x0030),
+		PDG_TAG(0x0008, 0x0020), PDG_TAG(0x0008, 0x0060),
+	};
+	struct pdg_dcm_item *ds = pdg_dcm_dataset(dcm);
+	char buf[PDG_RISK_ID_MAX];
+	struct pdg_err err;
+
+	if (pdg_dcm_get_string(ds, PDG_TAG(0x0010, 0x0020), buf, sizeof(buf), &err))
+		buf[0] = '\0';
+	snprintf(rec->patient, sizeof(rec->patient), "%s", buf);
+	for (unsigned i = 0; i < PDG_RISK_NATTR; i++) {
+		if (pdg_dcm_get_string(ds, tags[i], buf, sizeof(buf), &err))
+			buf[0] = '\0';
+		pdg_risk_set(rec, i, buf);
+	}
+}
+
 /* Read, check, de-identify and write the file open as fd. */
 static void deidentify(const struct pdg_batch_run *r, struct pdg_batch_reply *rep, int fd,
 		       size_t index)
@@ -141,6 +162,7 @@ static void deidentify(const struct pdg_batch_run *r, struct pdg_batch_reply *re
 	}
 	set_reason(rep, PDG_OUTCOME_EXPORTED, NULL);
 	hash_uid(res.sop_instance_uid, rep->uid_hash);
+	risk_values(dcm, &rep->risk);
 	if (res.link.linkable) {
 		rep->link = res.link;
 		rep->has_link = 1;

@@ -132,6 +132,41 @@ static const char *outcome_words(enum pdg_outcome o)
 	}
 }
 
+/* The batch risk report: counts and attribute names only, never a value. */
+static void risk_summary(const struct pdg_risk_report *rep)
+{
+	char line[512];
+
+	if (!rep->patients)
+		return;
+	fprintf(stderr, "  %6zu patient%s in %zu group%s by sex, age, birth and study month, "
+			"modality (k = %zu)\n", rep->patients, rep->patients == 1 ? "" : "s",
+		rep->classes, rep->classes == 1 ? "" : "s", rep->k);
+	pdg_risk_warning(rep, line, sizeof(line));
+	if (line[0])
+		fprintf(stderr, "pdigate: warning: %s\n", line);
+}
+
+static json_t *json_risk(const struct pdg_risk_report *rep)
+{
+	json_t *o = json_object(), *attrs = json_array(), *small = json_array();
+
+	for (unsigned i = 0; i < PDG_RISK_NATTR; i++)
+		json_array_append_new(attrs, json_string(pdg_risk_attr_names[i]));
+	for (size_t i = 0; i < rep->nsmallest; i++)
+		json_array_append_new(small, json_integer((json_int_t)rep->smallest[i]));
+	json_object_set_new(o, "attributes", attrs);
+	json_object_set_new(o, "patients", json_integer((json_int_t)rep->patients));
+	json_object_set_new(o, "k", json_integer((json_int_t)rep->k));
+	json_object_set_new(o, "classes", json_integer((json_int_t)rep->classes));
+	json_object_set_new(o, "smallest_classes", small);
+	json_object_set_new(o, "unique_patients", json_integer((json_int_t)rep->unique));
+	json_object_set_new(o, "patients_below_threshold", json_integer((json_int_t)rep->below));
+	json_object_set_new(o, "threshold", json_integer((json_int_t)rep->threshold));
+	json_object_set_new(o, "warning", json_boolean(rep->warn));
+	return o;
+}
+
 static void summary(const struct pdg_batch *b, const char *project, const char *profile)
 {
 	static const enum pdg_outcome order[] = { PDG_OUTCOME_EXPORTED, PDG_OUTCOME_QUARANTINED,
@@ -152,6 +187,7 @@ static void summary(const struct pdg_batch *b, const char *project, const char *
 	if (b->quarantined || b->skipped)
 		fprintf(stderr, "  the reason for each file is in quarantine/" PDG_BATCH_REASONS
 				" of the output folder\n");
+	risk_summary(&b->risk);
 }
 
 static json_t *json_counts(const struct pdg_batch *b, const char *project, const char *profile,
@@ -178,6 +214,7 @@ static json_t *json_counts(const struct pdg_batch *b, const char *project, const
 	json_object_set_new(doc, "failed", json_integer((json_int_t)b->failed));
 	json_object_set_new(doc, "reasons", reasons);
 	json_object_set_new(doc, "link_records", json_integer((json_int_t)stored));
+	json_object_set_new(doc, "risk", json_risk(&b->risk));
 	return doc;
 }
 

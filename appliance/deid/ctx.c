@@ -183,6 +183,13 @@ static int on_ini_line(void *user, const char *section, const char *name, const 
 				st->ctx->shift_max = v;
 			return 1;
 		}
+		if (strcmp(name, "k_threshold") == 0) {
+			int v;
+			if (parse_int(value, &v) || v < 1 || v > 1000000)
+				return ini_fail(st, PDG_E_INVALID, "bad k_threshold (1 or more):", value);
+			st->ctx->k_threshold = (unsigned)v;
+			return 1;
+		}
 		if (strcmp(name, "profile") == 0) {
 			if (strcmp(value, st->ctx->profile->id) != 0)
 				return ini_fail(st, PDG_E_POLICY,
@@ -310,7 +317,8 @@ enum pdg_code pdg_deid_ctx_init_with(struct pdg_deid_ctx *ctx, const char *profi
 	enum pdg_code rc;
 
 	*ctx = (struct pdg_deid_ctx){ .shift_min = PDG_DEID_SHIFT_MIN_DEFAULT,
-				      .shift_max = PDG_DEID_SHIFT_MAX_DEFAULT };
+				      .shift_max = PDG_DEID_SHIFT_MAX_DEFAULT,
+				      .k_threshold = 5 };
 	ctx->profile = pdg_deid_profile_find(profile);
 	if (!ctx->profile)
 		return pdg_err_set(err, PDG_E_INVALID, "unknown de-identification profile '%.40s'",

@@ -58,6 +58,7 @@ struct pdg_deid_ctx {
 	const struct pdg_deid_profile *profile;
 	uint32_t options;            /* bit (1u << enum pdg_deid_opt) per chosen option */
 	int shift_min, shift_max;    /* date shift range in days, inclusive; 0 is never used */
+	unsigned k_threshold;        /* batch risk report: warn when k is below (INI k_threshold) */
 	struct pdg_deid_rule *rules; /* one per pdg_deid_table row */
 	struct pdg_deid_override *ovr; /* sorted by tag: profile built-ins merged with the INI */
 	size_t novr;
