@@ -53,7 +53,7 @@ static void unique_patients_give_k1_and_warning(void **state)
 	(void)state;
 	for (int p = 0; p < 5; p++)
 		for (int i = 0; i < 2; i++) {
-			char pid[8];
+			char pid[16];
 
 			snprintf(pid, sizeof(pid), "P%d", p);
 			v[n] = rec(pid, "M", "060Y", "19640101", "20240105", "CT", n);
@@ -145,7 +145,7 @@ static void threshold_and_smallest_list(void **state)
 	/* k equal to the threshold: no warning, empty line */
 	n = 0;
 	for (int i = 0; i < 4; i++) {
-		char pid[8];
+		char pid[16];
 
 		snprintf(pid, sizeof(pid), "Q%d", i);
 		v[n] = rec(pid, "F", "", "", "", "CT", n);
