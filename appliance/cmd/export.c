@@ -17,12 +17,14 @@
 #include "appliance/home/home.h"
 #include "lib/log.h"
 #include "tokens/sheet.h"
+#include "appliance/print/print.h"
 
 #define EXIT_QUARANTINED 3
 
 static const char usage_text[] =
 	"usage: pdigate export --project <name> --medium <dir> [--home <dir>] [--jobs <n>]\n"
-	"                      [--sheet <file.pdf>] [--operator <name>] [--show-token] [--json]\n"
+	"                      [--sheet <file.pdf> [--print <queue>]] [--operator <name>]\n"
+	"                      [--show-token] [--json]\n"
 	"                      <input>...\n"
 	"\n"
 	"De-identify DICOM files (files and folders, searched recursively) with the project's\n"
@@ -37,6 +39,7 @@ static const char usage_text[] =
 	"  --sheet <file>    write the token sheet (A4 PDF, QR code + typed code) to <file>;\n"
 	"                    print it and send it separately from the medium\n"
 	"  --operator <name> the operator's name printed on the sheet\n"
+	"  --print <queue>   also print the sheet on this CUPS queue (needs --sheet)\n"
 	"  --show-token      also print the release token (it opens the package: keep it secret)\n"
 	"  --json            print one JSON document on stdout\n"
 	"\n"
@@ -166,6 +169,7 @@ int cmd_export(int argc, char **argv)
 		{ "show-token", no_argument, NULL, 't' },
 		{ "sheet", required_argument, NULL, 's' },
 		{ "operator", required_argument, NULL, 'O' },
+		{ "print", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -176,7 +180,7 @@ int cmd_export(int argc, char **argv)
 	struct pdg_token_text text = { 0 };
 	struct pdg_err err = { 0 };
 	struct pdg_err aerr = { 0 };
-	const char *home = NULL, *sheet = NULL, *operator_name = NULL;
+	const char *home = NULL, *sheet = NULL, *operator_name = NULL, *printer = NULL;
 	int c, json = 0, show_token = 0, rc;
 	uint64_t v;
 
@@ -214,6 +218,9 @@ int cmd_export(int argc, char **argv)
 		case 'O':
 			operator_name = optarg;
 			break;
+		case 'P':
+			printer = optarg;
+			break;
 		case 'J':
 			json = 1;
 			break;
@@ -225,7 +232,7 @@ int cmd_export(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!o.project || !o.medium || optind >= argc) {
+	if (!o.project || !o.medium || optind >= argc || (printer && !sheet)) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -268,6 +275,11 @@ int cmd_export(int argc, char **argv)
 		pdg_log(PDG_LOG_ERR, "package %s was written, but its token sheet was not: %s; "
 			"the token follows: copy it by hand", r.manifest.package_id, err.msg);
 		show_token = 1;
+		rc = 1;
+	} else if (printer && pdg_print_pdf(printer, sheet, "pdigate token sheet", NULL, &err)) {
+		pdg_log(PDG_LOG_ERR, "package %s and its token sheet %s were written, but the sheet "
+			"was not printed: %s; print it with 'pdigate token print %s --printer %s'",
+			r.manifest.package_id, sheet, err.msg, sheet, printer);
 		rc = 1;
 	}
 	if (show_token && pdg_token_encode(&r.token, &text, &err)) {

@@ -111,4 +111,22 @@ test_expect_success 'a queue rejecting jobs (cupsreject) is a clear error' '
 test_expect_code 2 'token print without --printer is a usage error' '
 	pdigate token print sheet.pdf
 '
+test_expect_success 'export --sheet --print prints the sheet whose QR code opens the package' '
+	printf "administrator passphrase\n" >pw &&
+	pdigate init --home h --site S --admin-passphrase-file pw >/dev/null &&
+	age-keygen -o dc.key 2>/dev/null &&
+	pdigate project add p1 --profile ps315-basic --recipient "$(age-keygen -y dc.key)" \
+		--home h >/dev/null &&
+	mkdir in m && pdg-dcmgen -n 2 -s 64 -j in >/dev/null &&
+	n=$(find "$C/out" -name "*.pdf" | wc -l) &&
+	pdigate export --home h --project p1 --medium m --sheet s.pdf --print "$Q" --show-token \
+		in >exp &&
+	out=$(wait_pdf $((n + 1))) &&
+	pdigate token read --json --pdf "$out" >read.json &&
+	grep -q "\"$(sed -n 1p exp)\"" read.json &&
+	sed -n 1p exp | grep -Eq "^[0-9A-Z]{15}$"
+'
+test_expect_code 2 'export --print without --sheet is a usage error' '
+	mkdir in m && pdigate export --home h --project p1 --medium m --print "$Q" in
+'
 test_done
