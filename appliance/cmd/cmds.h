@@ -17,5 +17,18 @@ int cmd_init(int argc, char **argv);
 int cmd_project(int argc, char **argv);
 int cmd_pdi(int argc, char **argv);
 int cmd_reid(int argc, char **argv);
+int cmd_receive(int argc, char **argv);
+int cmd_studies(int argc, char **argv);
+
+#include <stddef.h>
+#include "lib/err.h"
+struct pdg_catalog;
+/*
+ * Open the catalog of home (state/catalog.db) with the spool of config.ini [receive] spool
+ * (default state/spool), written into spool (cap bytes). Errors as pdg_catalog_open;
+ * PDG_E_NOTFOUND without a home.
+ */
+enum pdg_code pdg_cmd_open_catalog(const char *home, struct pdg_catalog **cat, char *spool,
+				   size_t cap, struct pdg_err *err);
 
 #endif

@@ -22,6 +22,8 @@ static const struct {
 	{ "project", cmd_project, "Add, list and show projects" },
 	{ "pdi", cmd_pdi, "Build, zip and verify IHE PDI file sets" },
 	{ "deid", cmd_deid, "De-identify files and folders into an output folder" },
+	{ "receive", cmd_receive, "Receive studies from the PACS (DICOM storage SCP)" },
+	{ "studies", cmd_studies, "List the studies in the catalog" },
 	{ "reid", cmd_reid, "Re-identify a pseudonym (administrator)" },
 };
 
