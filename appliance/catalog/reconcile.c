@@ -16,7 +16,7 @@ static enum pdg_code clean_tmp(struct pdg_catalog *cat, size_t *n, struct pdg_er
 {
 	DIR *d = opendir(cat->tmp);
 	struct dirent *e;
-	char p[4500];
+	char p[4500 + 256];
 
 	if (!d)
 		return pdg_err_sys(err, PDG_E_IO, "cannot open '%s'", cat->tmp);
@@ -91,7 +91,7 @@ static enum pdg_code index_orphan_files(struct pdg_catalog *cat, struct pdg_cata
 {
 	DIR *d = opendir(cat->spool), *sd;
 	struct dirent *e, *f;
-	char sub[4200], p[4500], q[4500];
+	char sub[4400], p[4700], q[4800];
 	struct pdg_err e2;
 	int dup;
 

@@ -139,7 +139,7 @@ static int load_config(const char *home, struct rx_config *c)
 	struct pdg_err err = { 0 };
 	memset(c, 0, sizeof *c);
 	c->port = 104;
-	strcpy(c->ae_title, "PDIGATE");
+	pdg_str_copy(c->ae_title, sizeof c->ae_title, "PDIGATE");
 	if (pdg_path_join(path, sizeof path, home, PDG_HOME_CONFIG, &err))
 		return -1;
 	int r = ini_parse(path, ini_cb, c);

@@ -36,7 +36,7 @@ rx_start() {
 			if echoscu -aet PACS -aec PDIGATE 127.0.0.1 "$RX_PORT" 2>"$TEST_ROOT/echo.err"; then
 				return 0
 			fi
-			if test "$3" = refused && grep -q "Association Rejected" "$TEST_ROOT/echo.err"; then
+			if test "${3:-}" = refused && grep -q "Association Rejected" "$TEST_ROOT/echo.err"; then
 				return 0
 			fi
 			sleep 0.25
