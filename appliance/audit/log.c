@@ -15,6 +15,7 @@
 #include "appliance/audit/audit.h"
 #include "lib/crypto/evp.h"
 #include "lib/crypto/sha256.h"
+#include "lib/fdio.h"
 
 /*
  * A line is  {"seq":N,"time":"...","prev":"<hex>","outcome":N,"msg":"<xml>","hash":"<hex>"}
@@ -237,22 +238,6 @@ static enum pdg_code keep_last(void *ctx, const struct pdg_audit_record *r)
 	return PDG_OK;
 }
 
-static enum pdg_code write_all(int fd, const char *buf, size_t n, const char *path,
-			       struct pdg_err *err)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return pdg_err_sys(err, PDG_E_IO, "cannot write '%s'", path);
-		buf += w;
-		n -= (size_t)w;
-	}
-	return PDG_OK;
-}
-
 static enum pdg_code write_head(const char *path, unsigned long seq, const char *hash,
 				struct pdg_err *err)
 {
@@ -266,7 +251,7 @@ static enum pdg_code write_head(const char *path, unsigned long seq, const char 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return pdg_err_sys(err, PDG_E_IO, "cannot create '%s'", tmp);
-	rc = write_all(fd, text, (size_t)n, tmp, err);
+	rc = pdg_write_all(fd, text, (size_t)n, tmp, err);
 	if (!rc && fsync(fd))
 		rc = pdg_err_sys(err, PDG_E_IO, "cannot sync '%s'", tmp);
 	if (close(fd) && !rc)
@@ -331,7 +316,7 @@ enum pdg_code pdg_audit_append(const char *path, const struct pdg_audit_event *e
 	}
 	memcpy(line, body, blen);
 	snprintf(line + blen, HASH_TAIL_LEN + 2, ",\"hash\":\"%s\"}\n", hex);
-	rc = write_all(fd, line, blen + HASH_TAIL_LEN + 1, path, err);
+	rc = pdg_write_all(fd, line, blen + HASH_TAIL_LEN + 1, path, err);
 	if (!rc && fsync(fd))
 		rc = pdg_err_sys(err, PDG_E_IO, "cannot sync audit log '%s'", path);
 	if (!rc)

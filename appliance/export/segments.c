@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "appliance/export/segments.h"
+#include "lib/fdio.h"
 
 #define READBACK_BLOCK (1024 * 1024)
 
@@ -146,20 +147,11 @@ static enum pdg_code end_segment(struct pdg_segw *w, struct pdg_err *err)
 static enum pdg_code write_all(int fd, const uint8_t *buf, size_t len, const char *name,
 			       struct pdg_err *err)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			if (errno == ENOSPC)
-				return pdg_err_set(err, PDG_E_IO, "the medium is full (writing '%s')", name);
-			return pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", name);
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return PDG_OK;
+	if (!pdg_write_full(fd, buf, len))
+		return PDG_OK;
+	if (errno == ENOSPC)
+		return pdg_err_set(err, PDG_E_IO, "the medium is full (writing '%s')", name);
+	return pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", name);
 }
 
 enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct pdg_err *err)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "appliance/home/fsutil.h"
+#include "lib/fdio.h"
 
 enum pdg_code pdg_path_join(char *buf, size_t cap, const char *dir, const char *name,
 			    struct pdg_err *err)
@@ -37,24 +38,6 @@ enum pdg_code pdg_fsync_dir(const char *path, struct pdg_err *err)
 		return pdg_err_sys(err, PDG_E_IO, "cannot sync folder '%s'", path);
 	}
 	close(fd);
-	return PDG_OK;
-}
-
-static enum pdg_code write_all(int fd, const void *data, size_t len, const char *path,
-			       struct pdg_err *err)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return pdg_err_sys(err, PDG_E_IO, "cannot write '%s'", path);
-		p += w;
-		len -= (size_t)w;
-	}
 	return PDG_OK;
 }
 
@@ -91,7 +74,7 @@ enum pdg_code pdg_write_atomic(const char *path, const void *data, size_t len, m
 		rc = pdg_err_sys(err, PDG_E_IO, "cannot set the mode of '%s'", tmp);
 		goto fail;
 	}
-	rc = write_all(fd, data, len, tmp, err);
+	rc = pdg_write_all(fd, data, len, tmp, err);
 	if (rc)
 		goto fail;
 	if (fsync(fd) < 0) {

@@ -15,6 +15,7 @@
 #include "lib/crypto/evp.h"
 #include "lib/crypto/sha256.h"
 #include "lib/crypto/signify.h"
+#include "lib/fdio.h"
 #include "pdi/tree.h"
 #include "pdi/unzip.h"
 #include "pdi/verify.h"
@@ -176,18 +177,8 @@ static enum pdg_code check_segments(struct job *j, struct pdg_err *err)
 
 static enum pdg_code to_fd(void *ctx, const uint8_t *buf, size_t len, struct pdg_err *err)
 {
-	int fd = *(int *)ctx;
-
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return pdg_err_sys(err, PDG_E_IO, "cannot write the decrypted archive");
-		buf += n;
-		len -= (size_t)n;
-	}
+	if (pdg_write_full(*(int *)ctx, buf, len))
+		return pdg_err_sys(err, PDG_E_IO, "cannot write the decrypted archive");
 	return PDG_OK;
 }
 

@@ -11,6 +11,7 @@
 
 #include "lib/crypto/age_internal.h"
 #include "lib/crypto/bech32.h"
+#include "lib/fdio.h"
 
 #define RECIPIENT_HRP "age"
 #define IDENTITY_HRP "age-secret-key-"
@@ -92,22 +93,6 @@ enum pdg_code pdg_age_keygen(char identity[PDG_AGE_IDENTITY_LEN + 1],
 	return rc;
 }
 
-static enum pdg_code write_all(int fd, const char *buf, size_t len, const char *path,
-	struct pdg_err *err)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return pdg_err_sys(err, PDG_E_IO, "cannot write '%s'", path);
-		buf += w;
-		len -= (size_t)w;
-	}
-	return PDG_OK;
-}
-
 enum pdg_code pdg_age_keygen_file(const char *path, char recipient[PDG_AGE_RECIPIENT_LEN + 1],
 	struct pdg_err *err)
 {
@@ -131,7 +116,7 @@ enum pdg_code pdg_age_keygen_file(const char *path, char recipient[PDG_AGE_RECIP
 			"cannot create '%s'", path);
 		goto out;
 	}
-	rc = write_all(fd, text, (size_t)n, path, err);
+	rc = pdg_write_all(fd, text, (size_t)n, path, err);
 	if (!rc && fsync(fd) != 0)
 		rc = pdg_err_sys(err, PDG_E_IO, "cannot sync '%s'", path);
 	if (close(fd) != 0 && !rc)

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing a whole buffer to a file descriptor, past short writes and interruptions. */
+#ifndef PDG_FDIO_H
+#define PDG_FDIO_H
+
+#include <stddef.h>
+
+#include "lib/err.h"
+
+/*
+ * Write all len bytes of buf to fd, retrying short writes and EINTR. Returns 0, or -1 with
+ * errno set (EIO if write(2) made no progress). For callers with their own messages.
+ */
+PDG_MUST_CHECK int pdg_write_full(int fd, const void *buf, size_t len);
+
+/* As pdg_write_full; a failure is PDG_E_IO "cannot write '<path>': <strerror>". */
+PDG_MUST_CHECK enum pdg_code pdg_write_all(int fd, const void *buf, size_t len, const char *path,
+					   struct pdg_err *err);
+
+#endif
