@@ -1,0 +1,194 @@
+# SPDX-License-Identifier: MIT
+# Helpers for the service-center tests (sourced after lib.sh): a throwaway PKI (a CA, a server
+# certificate for 127.0.0.1, client certificates, a foreign CA), a center configuration on a
+# free loopback port, registration of the principals, start/stop of `pdigate-center serve`, and
+# curl as each principal. API: docs/center-api.md.
+#
+#   center_pki DIR              make DIR/{ca,server,upload,upload2,dca,dcb,staff,foreign}.{crt,key}
+#                               (foreign.crt is issued by another CA, foreign-ca.crt); sets CENTER_DIR
+#   center_fpr CRT              SHA-256 fingerprint of a certificate, 64 lowercase hex digits
+#   center_port                 a free TCP port on 127.0.0.1
+#   center_config [LINES...]    write $CENTER_DIR/center.ini (state in $CENTER_DIR/state, ledger
+#                               SQLite, or $PDG_CENTER_LEDGER if set, e.g. a postgresql:// URL);
+#                               extra INI lines are appended (e.g. "[limits]" "redeem_rate = 1")
+#   center_admin ARGS...        pdigate-center admin --config $CENTER_DIR/center.ini ARGS...
+#   center_register HOME PROJECT RECIPIENT_A [RECIPIENT_B]
+#                               register the appliance of the pdigate home HOME (id, site, key),
+#                               stations upload-1 (upload.crt) and upload-2 (upload2.crt), data
+#                               centers dc-a (dca.crt, RECIPIENT_A) and dc-b (dcb.crt, RECIPIENT_B
+#                               or RECIPIENT_A), project PROJECT -> dc-a, project "$PROJECT-b" ->
+#                               dc-b, staff "desk" (staff.crt, password "desk password")
+#   center_start [LOG]          start the server in the background; waits until /v1/health
+#                               answers; sets CENTER_PID, CENTER_PORT, CENTER_URL
+#   center_stop                 SIGTERM the server and wait; status 0 if it exited 0
+#   center_kill9                kill -9 the server and wait for it
+#   center_curl WHO CURLARGS... curl as WHO (upload, upload2, dca, dcb, staff, foreign, none)
+#                               against $CENTER_URL; relative URLs: center_curl dca /v1/released
+#   center_upload WHO MEDIUM PKG   upload PKG from MEDIUM/PDIGATE with curl (manifest, then each
+#                               segment in one PATCH); prints nothing; fails on any HTTP error
+
+# center_pki DIR
+center_pki() {
+	CENTER_DIR=$1
+	mkdir -p "$1"
+	(
+		cd "$1" || exit 1
+		set -e
+		ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+		ec ca.key
+		openssl req -new -x509 -key ca.key -out ca.crt -days 30 -subj "/CN=pdigate test CA" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+		ec foreign-ca.key
+		openssl req -new -x509 -key foreign-ca.key -out foreign-ca.crt -days 30 \
+			-subj "/CN=foreign CA" -addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+		# issue NAME CN CA EXT...
+		issue() {
+			n=$1 cn=$2 ca=$3
+			shift 3
+			ec "$n.key"
+			openssl req -new -key "$n.key" -out "$n.csr" -subj "/CN=$cn" 2>/dev/null
+			printf '%s\n' "$@" >"$n.ext"
+			openssl x509 -req -in "$n.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial \
+				-out "$n.crt" -days 30 -extfile "$n.ext" 2>/dev/null
+			rm -f "$n.csr" "$n.ext"
+		}
+		issue server "pdigate center" ca "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+			"extendedKeyUsage=serverAuth" "keyUsage=critical,digitalSignature"
+		for c in upload upload2 dca dcb staff; do
+			issue "$c" "$c" ca "extendedKeyUsage=clientAuth" "keyUsage=critical,digitalSignature"
+		done
+		issue foreign "dca" foreign-ca "extendedKeyUsage=clientAuth" \
+			"keyUsage=critical,digitalSignature"
+		chmod 600 ./*.key
+	)
+}
+
+# center_fpr CRT
+center_fpr() {
+	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//' | tr -d : | tr A-F a-f
+}
+
+# center_port: ask the kernel for a free port (a small race with other tests; center_start retries)
+center_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# center_config [LINES...]
+center_config() {
+	: "${CENTER_PORT:=$(center_port)}"
+	{
+		printf '# pdigate-center test configuration\n[server]\nlisten = 127.0.0.1\nport = %s\n' \
+			"$CENTER_PORT"
+		printf 'cert = %s/server.crt\nkey = %s/server.key\nclient_ca = %s/ca.crt\n' \
+			"$CENTER_DIR" "$CENTER_DIR" "$CENTER_DIR"
+		printf '\n[store]\nstate = %s/state\nledger = %s\n' "$CENTER_DIR" \
+			"${PDG_CENTER_LEDGER:-sqlite:$CENTER_DIR/state/ledger.db}"
+		for l in "$@"; do printf '%s\n' "$l"; done
+	} >"$CENTER_DIR/center.ini"
+}
+
+center_admin() {
+	pdigate-center admin --config "$CENTER_DIR/center.ini" "$@"
+}
+
+# center_register HOME PROJECT RECIPIENT_A [RECIPIENT_B]
+center_register() {
+	_id=$(sed -n 's/^id *= *//p' "$1/config.ini" | head -1)
+	_site=$(sed -n 's/^site *= *//p' "$1/config.ini" | head -1)
+	printf 'desk password\n' >"$CENTER_DIR/staff.pw"
+	center_admin appliance add "$_id" --site "$_site" --key "$1/keys/appliance.pub" >/dev/null &&
+	center_admin station add upload-1 --cert "$CENTER_DIR/upload.crt" >/dev/null &&
+	center_admin station add upload-2 --cert "$CENTER_DIR/upload2.crt" >/dev/null &&
+	center_admin datacenter add dc-a --cert "$CENTER_DIR/dca.crt" --recipient "$3" >/dev/null &&
+	center_admin datacenter add dc-b --cert "$CENTER_DIR/dcb.crt" --recipient "${4:-$3}" >/dev/null &&
+	center_admin project add "$2" --datacenter dc-a >/dev/null &&
+	center_admin project add "$2-b" --datacenter dc-b >/dev/null &&
+	center_admin staff add desk --cert "$CENTER_DIR/staff.crt" \
+		--password-file "$CENTER_DIR/staff.pw" >/dev/null
+}
+
+# center_start [LOG]
+center_start() {
+	_log=${1:-$CENTER_DIR/center.log}
+	for _try in 1 2 3 4 5; do
+		rm -f "$CENTER_DIR/center.rc" "$CENTER_DIR/center.pid"
+		(pdigate-center serve --config "$CENTER_DIR/center.ini" 2>>"$_log" &
+			echo $! >"$CENTER_DIR/center.pid"; wait $!; echo $? >"$CENTER_DIR/center.rc") &
+		while ! test -s "$CENTER_DIR/center.pid"; do sleep 0.05; done
+		CENTER_PID=$(cat "$CENTER_DIR/center.pid")
+		CENTER_URL=https://127.0.0.1:$CENTER_PORT
+		for _i in $(seq 1 100); do
+			kill -0 "$CENTER_PID" 2>/dev/null || break
+			if curl -sf --max-time 5 --cacert "$CENTER_DIR/ca.crt" "$CENTER_URL/v1/health" \
+				>/dev/null 2>&1; then
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill "$CENTER_PID" 2>/dev/null || :
+		center_wait || :
+		if ! grep -q "in use" "$_log" 2>/dev/null; then
+			echo "pdigate-center serve did not start:" >&2
+			tail -5 "$_log" >&2
+			return 1
+		fi
+		CENTER_PORT=$(center_port)
+		sed -i "s/^port = .*/port = $CENTER_PORT/" "$CENTER_DIR/center.ini"
+	done
+	return 1
+}
+
+# center_wait: wait (30 s at most) for the server to exit; its status is the result
+center_wait() {
+	for _i in $(seq 1 300); do
+		test -s "$CENTER_DIR/center.rc" && return "$(cat "$CENTER_DIR/center.rc")"
+		sleep 0.1
+	done
+	return 124
+}
+
+center_stop() {
+	kill -TERM "$CENTER_PID" 2>/dev/null || :
+	center_wait
+}
+
+center_kill9() {
+	kill -9 "$CENTER_PID" 2>/dev/null || :
+	center_wait || :
+}
+
+# center_curl WHO ARGS...: -s, no -f (check the status with -w '%{http_code}' or -f yourself)
+center_curl() {
+	_who=$1
+	shift
+	set -- "$@" --cacert "$CENTER_DIR/ca.crt"
+	if test "$_who" != none; then
+		set -- "$@" --cert "$CENTER_DIR/$_who.crt" --key "$CENTER_DIR/$_who.key"
+	fi
+	for _a in "$@"; do
+		case $_a in
+		/v1/*) _a=$CENTER_URL$_a ;;
+		esac
+		set -- "$@" "$_a"
+		shift
+	done
+	curl -s --max-time 120 "$@"
+}
+
+# center_upload WHO MEDIUM PKG
+center_upload() {
+	_m=$(base64 -w0 "$2/PDIGATE/$3.MAN")
+	_s=$(base64 -w0 "$2/PDIGATE/$3.SIG")
+	printf '{"manifest":"%s","signature":"%s"}' "$_m" "$_s" >"$CENTER_DIR/post.json"
+	center_curl "$1" -f -o /dev/null -H 'Content-Type: application/json' \
+		--data-binary @"$CENTER_DIR/post.json" /v1/packages || return 1
+	_n=1
+	for _f in "$2/PDIGATE/$3".[0-9][0-9][0-9]; do
+		center_curl "$1" -f -o /dev/null -X PATCH -H 'Upload-Offset: 0' \
+			-H 'Content-Type: application/offset+octet-stream' \
+			--data-binary @"$_f" "/v1/packages/$3/segments/$_n" || return 1
+		_n=$((_n + 1))
+	done
+}
