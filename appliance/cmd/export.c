@@ -2,6 +2,7 @@
 /* pdigate export: de-identify inputs and write them as one sealed, signed package on a medium. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "appliance/audit/hooks.h"
 #include "appliance/batch/pool.h"
+#include "appliance/cmd/batchreport.h"
 #include "appliance/cmd/cmds.h"
 #include "appliance/export/export.h"
 #include "appliance/home/home.h"
@@ -86,18 +88,12 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 static void summary(const struct pdg_export_result *r, const char *project)
 {
-	const struct pdg_batch *b = &r->batch;
+	char where[PATH_MAX + 64];
 
-	fprintf(stderr, "pdigate: %zu input%s, project '%s', profile %s\n", b->in.n,
-		b->in.n == 1 ? "" : "s", project, r->profile);
-	fprintf(stderr, "  %6zu de-identified\n", b->exported);
-	for (size_t t = 0; t < b->ntally; t++)
-		if (b->tally[t].reason)
-			fprintf(stderr, "  %6zu %s: %s\n", b->tally[t].count,
-				pdg_outcome_name(b->tally[t].outcome), b->tally[t].reason);
-	if (r->quarantine_dir[0])
-		fprintf(stderr, "  the files not exported are kept on this appliance in '%s'\n",
-			r->quarantine_dir);
+	snprintf(where, sizeof(where), "the files not exported are kept on this appliance in '%s'",
+		 r->quarantine_dir);
+	pdg_batch_report_print(stderr, &r->batch, project, r->profile,
+			       r->quarantine_dir[0] ? where : NULL);
 	if (r->written)
 		fprintf(stderr, "pdigate: package %s written: %zu patients, %zu studies, %zu series, "
 				"%zu images, %" PRIu64 " bytes sealed in %zu segment%s\n",
@@ -109,20 +105,11 @@ static void summary(const struct pdg_export_result *r, const char *project)
 static json_t *result_json(const struct pdg_export_result *r, const char *token)
 {
 	const struct pdg_medium_manifest *m = &r->manifest;
-	json_t *doc = json_object(), *reasons = json_array();
+	json_t *doc = json_object();
 
-	for (size_t t = 0; t < r->batch.ntally; t++)
-		if (r->batch.tally[t].reason)
-			json_array_append_new(reasons, json_pack("{s:s, s:s, s:I}", "outcome",
-				pdg_outcome_name(r->batch.tally[t].outcome), "reason",
-				r->batch.tally[t].reason, "count", (json_int_t)r->batch.tally[t].count));
 	json_object_set_new(doc, "package_id", json_string(r->written ? m->package_id : ""));
 	json_object_set_new(doc, "written", json_boolean(r->written));
-	json_object_set_new(doc, "inputs", json_integer((json_int_t)r->batch.in.n));
-	json_object_set_new(doc, "exported", json_integer((json_int_t)r->batch.exported));
-	json_object_set_new(doc, "quarantined", json_integer((json_int_t)r->batch.quarantined));
-	json_object_set_new(doc, "skipped", json_integer((json_int_t)r->batch.skipped));
-	json_object_set_new(doc, "reasons", reasons);
+	pdg_batch_report_json(doc, &r->batch);
 	if (r->written) {
 		json_object_set_new(doc, "counts", json_pack("{s:I, s:I, s:I, s:I}",
 			"patients", (json_int_t)m->patients, "studies", (json_int_t)m->studies,

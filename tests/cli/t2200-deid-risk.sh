@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # pdigate deid's batch risk report: a batch built to have one patient alone in its class
-# (k = 1) warns with the class size and the attribute names, and never with a value.
+# (k = 1) warns with the class size and the attribute names, and never with a value; pdigate
+# export reports the same.
 . "$(dirname "$0")/lib.sh"
 
 export PDIGATE_HOME="$TEST_ROOT/home"
@@ -11,7 +12,9 @@ if pdigate init --help | grep -q admin-passphrase-file; then
 else
 	pdigate init --site S >/dev/null || exit 1
 fi
-pdigate project add p --profile jp-pseudonymized >/dev/null || exit 1
+age-keygen -o "$TEST_ROOT/dc.key" 2>/dev/null || exit 1
+pdigate project add p --profile jp-pseudonymized \
+	--recipient "$(age-keygen -y "$TEST_ROOT/dc.key")" >/dev/null || exit 1
 ini=$PDIGATE_HOME/projects/p.ini
 # study dates to year-month instead of a per-patient shift, so the study month is the same
 # for every patient and the classes are known in advance
@@ -65,6 +68,18 @@ test_expect_success 'no value appears in the warning, the summary or the JSON ri
 	done &&
 	while read -r p; do ! grep -qF "$p" err && ! grep -qF "$p" json || exit 1; done <pseudonyms &&
 	! grep -Eq "(^|[^a-z])[FM]([^a-z]|$)" risk.txt
+'
+
+# pdigate export reports the same risk, in its summary and in its JSON
+test_expect_success 'export: the summary and the JSON carry the same risk report' '
+	cd "$W" && mkdir -p medium &&
+	pdigate export --project p --medium medium --json in >xjson 2>xerr || { cat xerr; exit 1; }
+	cat xerr &&
+	grep -qx "pdigate: warning: 1 patient is unique on sex, age, birth year-month, study year-month, modality (k = 1, threshold 5)" xerr &&
+	python3 -c "import json; a=json.load(open(\"json\"))[\"risk\"]; b=json.load(open(\"xjson\"))[\"risk\"]; assert a == b, (a, b); assert b[\"k\"] == 1 and b[\"warning\"] is True" &&
+	for v in 050Y 033Y 196007 199102 202401 PIDRISK; do
+		! grep -q "$v" xerr xjson || { echo "leak: $v"; exit 1; }
+	done
 '
 
 # the project threshold: [deid] k_threshold
