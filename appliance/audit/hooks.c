@@ -183,17 +183,107 @@ enum pdg_code pdg_audit_hook_export_result(const char *home, const char *project
 }
 
 enum pdg_code pdg_audit_hook_token_read(const char *home, const char *package_id,
-					struct pdg_err *err)
+					const char *fault, struct pdg_err *err)
 {
 	struct pdg_audit_participant who = process("pdigate token read");
 	struct pdg_audit_object obj = {
-		.type_code = 2, .role = 20, .id_type = pkg_id_type, .id = package_id,
+		.type_code = 2, .role = 20, .id_type = pkg_id_type,
+		.id = package_id && package_id[0] ? package_id : "malformed",
+		.detail_type = fault ? "fault" : NULL, .detail_value = fault,
 		.encrypted = 1, .anonymized = 1,
 	};
 	struct pdg_audit_event ev = {
-		.id = security_alert, .action = 'R', .type = restricted,
-		.outcome_desc = "release token read", .participants = &who, .nparticipants = 1,
-		.objects = &obj, .nobjects = 1,
+		.id = security_alert, .action = 'R', .type = restricted, .outcome = fault ? 4 : 0,
+		.outcome_desc = fault ? "malformed release token read" : "release token read",
+		.participants = &who, .nparticipants = 1, .objects = &obj, .nobjects = 1,
+	};
+
+	return append(home, &ev, err);
+}
+
+enum pdg_code pdg_audit_hook_sheet(const char *home, const char *command, const char *package_id,
+				   const char *printer, int outcome, const char *desc,
+				   struct pdg_err *err)
+{
+	char dest[PDG_NAME_MAX + 140];
+	struct pdg_audit_participant who[2] = {
+		process(command),
+		{ .user_id = dest, .requestor = 0, .role = CODE("110154", "Destination Media"),
+		  .media_type = CODE("110038", "Paper Document") },
+	};
+	struct pdg_audit_object obj = {
+		.type_code = 2, .role = 20, .id_type = pkg_id_type,
+		.id = package_id && package_id[0] ? package_id : "none",
+		.name = "token sheet", .encrypted = -1, .anonymized = 1,
+	};
+	struct pdg_audit_event ev = {
+		.id = CODE("110106", "Export"), .action = 'R', .outcome = outcome,
+		.outcome_desc = desc ? desc : printer ? "token sheet printed"
+						      : "token sheet written",
+		.participants = who, .nparticipants = 2, .objects = &obj, .nobjects = 1,
+	};
+
+	if (printer)
+		snprintf(dest, sizeof(dest), "printer:%s", printer);
+	else
+		snprintf(dest, sizeof(dest), "file");
+	return append(home, &ev, err);
+}
+
+/* The stick as Destination Media participant. */
+static struct pdg_audit_participant stick(const char *identity)
+{
+	struct pdg_audit_participant p = {
+		.user_id = identity, .requestor = 0, .role = CODE("110154", "Destination Media"),
+		.media_type = CODE("110030", "USB Disk Emulation"),
+	};
+	return p;
+}
+
+enum pdg_code pdg_audit_hook_medium_refused(const char *home, const char *command,
+					    const char *identity, const char *why,
+					    struct pdg_err *err)
+{
+	char desc[256];
+	struct pdg_audit_participant who[2] = { process(command), stick(identity) };
+	struct pdg_audit_event ev = {
+		.id = security_alert, .action = 'E', .outcome = 4,
+		.type = CODE("110130", "Hardware Configuration"), .outcome_desc = desc,
+		.participants = who, .nparticipants = 2,
+	};
+
+	snprintf(desc, sizeof(desc), "USB stick refused: %s", why);
+	return append(home, &ev, err);
+}
+
+enum pdg_code pdg_audit_hook_medium_eject(const char *home, const char *command,
+					  const char *identity, int outcome, const char *desc,
+					  struct pdg_err *err)
+{
+	struct pdg_audit_participant who[2] = { process(command), stick(identity) };
+	struct pdg_audit_event ev = {
+		.id = security_alert, .action = 'E', .outcome = outcome,
+		.type = CODE("110130", "Hardware Configuration"),
+		.outcome_desc = desc ? desc : "USB stick unmounted and powered off",
+		.participants = who, .nparticipants = 2,
+	};
+
+	return append(home, &ev, err);
+}
+
+enum pdg_code pdg_audit_hook_key_change(const char *home, const char *what,
+					const char *fingerprint, struct pdg_err *err)
+{
+	struct pdg_audit_participant who = process("pdigate keys");
+	struct pdg_audit_object key = {
+		.type_code = 2, .role = 13, .id_type = key_id_type, .id = what,
+		.detail_type = "fingerprint", .detail_value = fingerprint,
+		.encrypted = -1, .anonymized = -1,
+	};
+	struct pdg_audit_event ev = {
+		.id = security_alert, .action = 'C', .type = security_config,
+		.outcome_desc = "key created", .participants = &who, .nparticipants = 1,
+		.objects = &key, .nobjects = 1,
 	};
 
 	return append(home, &ev, err);

@@ -64,8 +64,50 @@ PDG_MUST_CHECK enum pdg_code pdg_audit_hook_export_result(const char *home, cons
 							  enum pdg_code failed,
 							  struct pdg_err *err);
 
-/* token read: Security Alert 110113/110132, the package id only (the secret never). */
+/*
+ * token read: Security Alert 110113/110132 Use of Restricted Function, one per token read;
+ * the package id only (the secret never); a malformed token is outcome 4 with package id
+ * "malformed" and fault its kind ("check", "length"...), never the text read.
+ */
 PDG_MUST_CHECK enum pdg_code pdg_audit_hook_token_read(const char *home, const char *package_id,
+						       const char *fault, struct pdg_err *err);
+
+/*
+ * token sheet printed (export --print, token print, token reprint) or written to a file:
+ * Export 110106, action R, the sheet as Destination Media 110154 with MediaType 110038 Paper
+ * Document and UserID "printer:QUEUE" or "file"; the package as object. command says which
+ * ("pdigate token reprint"); outcome 0, or 8 with desc (the refusal or failure, no PHI).
+ */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_sheet(const char *home, const char *command,
+						  const char *package_id, const char *printer,
+						  int outcome, const char *desc,
+						  struct pdg_err *err);
+
+/*
+ * A USB stick refused by the [media] policy: Security Alert 110113/110130 Hardware
+ * Configuration, outcome 4, the stick as Destination Media 110154 (MediaType 110030 USB,
+ * UserID its identity "VID:PID SERIAL"), why in EventOutcomeDescription.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_medium_refused(const char *home, const char *command,
+							   const char *identity, const char *why,
+							   struct pdg_err *err);
+
+/*
+ * A stick ejected (unmounted, powered off): Security Alert 110113/110130 Hardware
+ * Configuration, action E, the stick as in pdg_audit_hook_medium_refused; outcome 0, or 4
+ * with desc when it was unmounted but not powered off, 8 when it could not be unmounted.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_medium_eject(const char *home, const char *command,
+							 const char *identity, int outcome,
+							 const char *desc, struct pdg_err *err);
+
+/*
+ * A key change (pdigate keys --generate made the signing key): Security Alert 110113/110129
+ * Security Configuration, action C, the key as object (id: what, e.g. "appliance signing
+ * key", detail: its public fingerprint).
+ */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_key_change(const char *home, const char *what,
+						       const char *fingerprint,
 						       struct pdg_err *err);
 
 #endif

@@ -19,6 +19,7 @@ int cmd_pdi(int argc, char **argv);
 int cmd_reid(int argc, char **argv);
 int cmd_receive(int argc, char **argv);
 int cmd_studies(int argc, char **argv);
+int cmd_media(int argc, char **argv);
 
 #include <stddef.h>
 #include "lib/err.h"
@@ -30,5 +31,20 @@ struct pdg_catalog;
  */
 enum pdg_code pdg_cmd_open_catalog(const char *home, struct pdg_catalog **cat, char *spool,
 				   size_t cap, struct pdg_err *err);
+
+struct pdg_medium;
+/*
+ * The USB sticks (pdg_media_list) judged by the home's [media] policy (pdg_media_check):
+ * appliance/cmd/media.c. Errors: those of pdg_media_policy_load and pdg_media_list.
+ */
+enum pdg_code pdg_cmd_media_scan(const char *home, struct pdg_medium *list, size_t *n,
+				 struct pdg_err *err);
+
+/*
+ * Eject m (pdg_media_eject) and record it in the audit log (command, e.g. "pdigate export").
+ * Errors: those of pdg_media_eject, or of the audit log after a successful eject.
+ */
+enum pdg_code pdg_cmd_media_eject(const char *home, const char *command,
+				  const struct pdg_medium *m, struct pdg_err *err);
 
 #endif

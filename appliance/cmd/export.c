@@ -17,6 +17,7 @@
 #include "appliance/cmd/cmds.h"
 #include "appliance/export/export.h"
 #include "appliance/home/home.h"
+#include "appliance/media/media.h"
 #include "lib/log.h"
 #include "tokens/sheet.h"
 #include "appliance/print/print.h"
@@ -24,7 +25,8 @@
 #define EXIT_QUARANTINED 3
 
 static const char usage_text[] =
-	"usage: pdigate export --project <name> --medium <dir> [--home <dir>] [--jobs <n>]\n"
+	"usage: pdigate export --project <name> --medium <dir>|auto [--eject] [--home <dir>]\n"
+	"                      [--jobs <n>]\n"
 	"                      [--sheet <file.pdf> [--print <queue>]] [--operator <name>]\n"
 	"                      [--show-token] [--json]\n"
 	"                      <input>...\n"
@@ -35,7 +37,11 @@ static const char usage_text[] =
 	"The package is read back from the medium and checked before it is reported as written.\n"
 	"\n"
 	"  --project <name>  the project (profile, secret, data-center recipients)\n"
-	"  --medium <dir>    the mounted medium (a USB stick's folder)\n"
+	"  --medium <dir>    the mounted medium (a folder: tests, demonstrations)\n"
+	"  --medium auto     the single USB stick that the [media] policy allows (see\n"
+	"                    'pdigate media list'); refused when there are none or several\n"
+	"  --eject           after writing and checking, unmount the stick and power it off\n"
+	"                    (needs --medium auto)\n"
 	"  --home <dir>      the home (default: $PDIGATE_HOME, else " PDG_HOME_DEFAULT ")\n"
 	"  --jobs <n>        de-identification worker processes (default: number of processors)\n"
 	"  --sheet <file>    write the token sheet (A4 PDF, QR code + typed code) to <file>;\n"
@@ -145,6 +151,28 @@ static enum pdg_code write_sheet(const struct pdg_export_result *r, const char *
 	return rc;
 }
 
+/*
+ * --medium auto: the single allowed, mounted stick. Every stick seen that the policy refuses
+ * is recorded in the audit log (Security Alert) with its identity; then none or several
+ * allowed sticks is an error naming them.
+ */
+static enum pdg_code pick_stick(const char *home, struct pdg_medium *list,
+				const struct pdg_medium **stick, struct pdg_err *err)
+{
+	char id[100];
+	size_t n = 0;
+	enum pdg_code rc = pdg_cmd_media_scan(home, list, &n, err);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (list[i].allowed)
+			continue;
+		pdg_medium_identity(&list[i], id, sizeof(id));
+		pdg_log(PDG_LOG_WARN, "USB stick %s refused: %s", id, list[i].why);
+		rc = pdg_audit_hook_medium_refused(home, "pdigate export", id, list[i].why, err);
+	}
+	return rc ? rc : pdg_media_pick(list, n, stick, err);
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -158,9 +186,13 @@ int cmd_export(int argc, char **argv)
 		{ "operator", required_argument, NULL, 'O' },
 		{ "print", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "eject", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	struct pdg_medium media[PDG_MEDIA_MAX];
+	const struct pdg_medium *stick = NULL;
+	char noserial[16];
 	struct progress prog = { .tty = isatty(STDERR_FILENO) };
 	struct pdg_export_opts o = { .progress = show_progress, .progress_arg = &prog };
 	struct pdg_export_result r;
@@ -168,7 +200,7 @@ int cmd_export(int argc, char **argv)
 	struct pdg_err err = { 0 };
 	struct pdg_err aerr = { 0 };
 	const char *home = NULL, *sheet = NULL, *operator_name = NULL, *printer = NULL;
-	int c, json = 0, show_token = 0, rc;
+	int c, json = 0, show_token = 0, eject = 0, rc;
 	uint64_t v;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -211,6 +243,9 @@ int cmd_export(int argc, char **argv)
 		case 'J':
 			json = 1;
 			break;
+		case 'E':
+			eject = 1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -219,7 +254,8 @@ int cmd_export(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!o.project || !o.medium || optind >= argc || (printer && !sheet)) {
+	if (!o.project || !o.medium || optind >= argc || (printer && !sheet) ||
+	    (eject && strcmp(o.medium, "auto"))) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -228,6 +264,16 @@ int cmd_export(int argc, char **argv)
 		return 2;
 	}
 	o.home = pdg_home_path(home);
+	if (!strcmp(o.medium, "auto")) {
+		if (pick_stick(o.home, media, &stick, &err)) {
+			pdg_log(PDG_LOG_ERR, "%s", err.msg);
+			return 1;
+		}
+		o.medium = stick->mount;
+		/* a stick without serial is named by its ids, so that it is never "folder" */
+		snprintf(noserial, sizeof(noserial), "%04x:%04x", stick->vendor, stick->product);
+		o.medium_serial = stick->serial[0] ? stick->serial : noserial;
+	}
 	rc = pdg_export_run(&o, (const char *const *)argv + optind, (size_t)(argc - optind), &r,
 			    &err);
 	if (prog.tty)
@@ -268,6 +314,15 @@ int cmd_export(int argc, char **argv)
 			"was not printed: %s; print it with 'pdigate token print %s --printer %s'",
 			r.manifest.package_id, sheet, err.msg, sheet, printer);
 		rc = 1;
+	}
+	if (stick && eject && !rc) {
+		if (pdg_cmd_media_eject(o.home, "pdigate export", stick, &err)) {
+			pdg_log(PDG_LOG_ERR, "package %s was written, but %s", r.manifest.package_id,
+				err.msg);
+			rc = 1;
+		} else {
+			fprintf(stderr, "pdigate: USB stick ejected: pull it now\n");
+		}
 	}
 	if (show_token && pdg_token_encode(&r.token, &text, &err)) {
 		pdg_log(PDG_LOG_ERR, "%s", err.msg);
