@@ -14,6 +14,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "open", fetch_open, "Verify, decrypt and unpack a sealed package" },
+	{ "import", fetch_import, "Re-check an opened package for PHI and import it" },
 };
 
 static void usage(FILE *f)
