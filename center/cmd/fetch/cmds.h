@@ -6,6 +6,7 @@
 /* Each returns the exit status (docs/exit-codes.md). */
 int fetch_open(int argc, char **argv);
 int fetch_import(int argc, char **argv);
+int fetch_sync(int argc, char **argv);
 
 struct pdg_import_result;
 /* Print the summary line of an import run; returns its exit status (0, 3 or 9). */

@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
 	{ "open", fetch_open, "Verify, decrypt and unpack a sealed package" },
 	{ "import", fetch_import, "Re-check an opened package for PHI and import it" },
+	{ "sync", fetch_sync, "Download, open, import and acknowledge released packages" },
 };
 
 static void usage(FILE *f)
