@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # make demo: the longest chain that works today, on generated studies, each step in one plain
 # sentence: appliance set-up → de-identification → sealed package on a "USB stick" folder with
-# its token sheet → the data center scans the sheet's QR code and opens the package.
+# its token sheet → the data center scans the sheet's QR code and opens the package → the
+# upload station sends the stick to a service center on loopback → the desk scans the sheet →
+# the data center syncs the released package into a research folder.
 set -eu
 build=${1:-build}
 top=$(pwd)
@@ -70,7 +72,49 @@ run pdigate-fetch open --identity datacenter.key \
 	--token-file scanned.token --out received usb-stick
 run pdigate pdi verify "received/$pkg"
 
+if ! command -v pdigate-center >/dev/null 2>&1; then
+	step "Done"
+	echo "Everything is in $demo (remove it when done)."
+	echo "pdigate-center is not built: the upload and release steps are left out."
+	exit 0
+fi
+
+step "11. The service center starts (here on this machine, loopback only), with its own CA"
+echo "Upload stations, the scan desk and data centers prove who they are with certificates."
+. "$top/tests/cli/center-lib.sh"
+center_pki "$demo/center" >/dev/null
+center_config
+center_register "$demo/appliance" lung-ct "$(age-keygen -y datacenter.key)"
+mkdir appliance-keys
+cp "$demo/appliance/keys/appliance.pub" \
+	"appliance-keys/$(sed -n 's/^id *= *//p' "$demo/appliance/config.ini" | head -1).pub"
+center_start "$demo/center/center.log"
+trap 'center_stop >/dev/null 2>&1 || :' EXIT
+echo "the service center answers at $CENTER_URL; it registered the appliance's public key,"
+echo "one upload station, the data center (with its public key) and one desk clerk"
+
+step "12. The upload station checks the stick offline, uploads it and wipes it after the receipt"
+run pdigate-upload --center "$CENTER_URL" --cacert "$CENTER_DIR/ca.crt" \
+	--cert "$CENTER_DIR/upload.crt" --key "$CENTER_DIR/upload.key" --keys appliance-keys \
+	--quiet --wipe usb-stick
+echo "the line above is the receipt: the center stored exactly the stick's ciphertext"
+echo "(only ciphertext: the center has no key that opens it); the stick is now empty:"
+ls usb-stick/PDIGATE
+
+step "13. The token sheet arrives at the service center's desk; the clerk scans its QR code"
+run pdigate-center redeem --url "$CENTER_URL" --cacert "$CENTER_DIR/ca.crt" \
+	--cert "$CENTER_DIR/staff.crt" --key "$CENTER_DIR/staff.key" <scanned.token
+echo "now, and only now, the data center may download the package"
+
+step "14. The data center syncs: download, verify, open, re-check for PHI, import, acknowledge"
+run pdigate-fetch sync --center "$CENTER_URL" --cacert "$CENTER_DIR/ca.crt" \
+	--cert "$CENTER_DIR/dca.crt" --key "$CENTER_DIR/dca.key" --identity datacenter.key \
+	--keys appliance-keys --to "folder:$demo/research" --work "$demo/fetch-work"
+
+step "15. The research folder: project / pseudonym / study / series / instance"
+find research -type d | sed -n '1,8p'
+echo "$(find research -name '*.dcm' | wc -l) instances imported, none with a name or an original ID"
+
 step "Done"
 echo "Everything is in $demo (remove it when done)."
-echo "Not in this demo yet: the upload station and service center (release on scan),"
-echo "receiving from a PACS, and pixel cleaning; see README.md."
+echo "Not in this demo: receiving from a PACS and pixel cleaning; see README.md."
