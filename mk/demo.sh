@@ -113,7 +113,7 @@ run pdigate-fetch sync --center "$CENTER_URL" --cacert "$CENTER_DIR/ca.crt" \
 
 step "15. The research folder: project / pseudonym / study / series / instance"
 find research -type d | sed -n '1,8p'
-echo "$(find research -name '*.dcm' | wc -l) instances imported, none with a name or an original ID"
+echo "$(find research -name "*.dcm" | wc -l) instances imported; the second level is the pseudonymised Patient ID"
 
 step "Done"
 echo "Everything is in $demo (remove it when done)."

@@ -66,7 +66,8 @@ if ! command -v pdigate-center >/dev/null 2>&1; then
 	test_done
 	exit
 fi
-trap 'center_stop >/dev/null 2>&1; rm -rf "$TEST_ROOT"' EXIT
+# a test may restart the center in its subshell: stop whichever instance center.pid names
+trap 'CENTER_PID=$(cat "$W/center/center.pid" 2>/dev/null); center_stop >/dev/null 2>&1; rm -rf "$TEST_ROOT"' EXIT
 (center_pki "$W/center" && center_config && center_register "$H" p1 "$(age-keygen -y "$W/dc.key")") \
 	>"$W/center-setup.out" 2>&1 || { echo "not ok - center setup failed"; cat "$W/center-setup.out"; exit 1; }
 CENTER_DIR=$W/center
