@@ -14,6 +14,7 @@ static const char usage_text[] =
 	"                          --identity <file> (--appliance-key <file> | --keys <dir>)\n"
 	"                          --to <target> --work <dir> [--quarantine <dir>]\n"
 	"                          [--package <id>] [--retries <n>] [--keep]\n"
+	"                          [--limit-rate <bytes/s>]\n"
 	"\n"
 	"Ask the service center which packages were released to this data center (their paper\n"
 	"token was scanned), and take each one all the way: download with resume, check the\n"
@@ -35,6 +36,7 @@ static const char usage_text[] =
 	"  --package <id>          only this package\n"
 	"  --retries <n>           resume a broken download up to n times (default 3)\n"
 	"  --keep                  keep the work files after acknowledging\n"
+	"  --limit-rate <bytes/s>  do not use more of the line than this (k, M suffixes)\n"
 	"\n"
 	"stdout: one line per package: its id, project, what became of it, and the counts.\n"
 	"exit status: 0 every package acknowledged (or none released); 1 failure; 2 usage;\n"
@@ -75,6 +77,7 @@ int fetch_sync(int argc, char **argv)
 		{ "package", required_argument, NULL, 'p' },
 		{ "retries", required_argument, NULL, 'r' },
 		{ "keep", no_argument, NULL, 'e' },
+		{ "limit-rate", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -110,6 +113,20 @@ int fetch_sync(int argc, char **argv)
 			}
 			break;
 		case 'e': so.keep = 1; break;
+		case 'L': {
+			unsigned long long v = strtoull(optarg, &end, 10);
+
+			if (*end == 'k' || *end == 'K')
+				v <<= 10, end++;
+			else if (*end == 'm' || *end == 'M')
+				v <<= 20, end++;
+			if (*end || end == optarg || !v) {
+				pdg_log(PDG_LOG_ERR, "--limit-rate takes a positive size (k, M suffixes)");
+				return 2;
+			}
+			ho.max_rate = v;
+			break;
+		}
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
