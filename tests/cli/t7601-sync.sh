@@ -48,7 +48,7 @@ test_expect_success 'sync --help; usage errors exit 2' '
 	{ sync_as dca folder:x --work w --keys "$W" ; test $? = 2; }
 '
 test_expect_success 'a download killed mid-way resumes from its .part file' '
-	mkdir big && pdg-dcmgen -n 24 -s 512 big >/dev/null && ship m p1 big &&
+	mkdir big && pdg-dcmgen -n 24 -s 512 big >/dev/null && ship m p1 big
 	pdigate-fetch sync --center "$CENTER_URL" --cacert "$CENTER_DIR/ca.crt" \
 		--cert "$CENTER_DIR/dca.crt" --key "$CENTER_DIR/dca.key" --identity "$W/dca.key" \
 		--appliance-key "$KEY" --to "folder:$TEST_DIR/r" --work work --limit-rate 2M \
