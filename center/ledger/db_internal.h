@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The connection and row structs the two backends of the ledger's database layer share. */
+#ifndef PDG_LEDGER_DB_INTERNAL_H
+#define PDG_LEDGER_DB_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "center/ledger/db.h"
+
+struct pdg_ldb {
+	enum pdg_ledger_backend backend;
+	sqlite3 *db;
+	PGconn *pg;
+	int retry;                               /* last failure transient */
+	int broken;                              /* connection unusable */
+};
+
+struct pdg_ldb_row {
+	enum pdg_ledger_backend backend;
+	sqlite3_stmt *st;
+	PGresult *res;
+	int row;
+};
+
+enum pdg_code pdg_ldb_exec_sqlite(struct pdg_ldb *c, const char *sql,
+	const struct pdg_ldb_arg *args, int nargs,
+	int (*fn)(void *ctx, const struct pdg_ldb_row *r), void *ctx, int64_t *changes,
+	struct pdg_err *err);
+enum pdg_code pdg_ldb_exec_pg(struct pdg_ldb *c, const char *sql,
+	const struct pdg_ldb_arg *args, int nargs,
+	int (*fn)(void *ctx, const struct pdg_ldb_row *r), void *ctx, int64_t *changes,
+	struct pdg_err *err);
+
+#endif

@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening the ledger: the url, the connection pool, the transaction runner and the schema. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "center/ledger/db_internal.h"
+#include "center/ledger/internal.h"
+
+#define PDG_LEDGER_SCHEMA_VERSION 1
+
+/* One schema for both backends; @BLOB@ is the blob type (BLOB or BYTEA). */
+static const char *const schema[] = {
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+	"CREATE TABLE IF NOT EXISTS appliances (id TEXT PRIMARY KEY, site TEXT NOT NULL,"
+	" pubkey TEXT NOT NULL, created BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0)",
+	"CREATE TABLE IF NOT EXISTS clients (id TEXT PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('station', 'datacenter')), name TEXT NOT NULL,"
+	" cert_sha256 TEXT NOT NULL UNIQUE, recipient TEXT NOT NULL, created BIGINT NOT NULL,"
+	" disabled BIGINT NOT NULL DEFAULT 0)",
+	"CREATE TABLE IF NOT EXISTS staff (login TEXT PRIMARY KEY, pwhash TEXT NOT NULL,"
+	" created BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0)",
+	"CREATE TABLE IF NOT EXISTS projects (name TEXT PRIMARY KEY,"
+	" datacenter TEXT NOT NULL REFERENCES clients(id), retention_days BIGINT NOT NULL,"
+	" expiry_days BIGINT NOT NULL, created BIGINT NOT NULL)",
+	"CREATE TABLE IF NOT EXISTS packages (id TEXT PRIMARY KEY,"
+	" project TEXT NOT NULL REFERENCES projects(name),"
+	" appliance TEXT NOT NULL REFERENCES appliances(id),"
+	" uploader TEXT NOT NULL REFERENCES clients(id),"
+	" state TEXT NOT NULL CHECK (state IN ('UPLOADING', 'RECEIVED', 'RELEASED', 'DOWNLOADED',"
+	" 'ACKNOWLEDGED', 'PURGED', 'EXPIRED', 'REVOKED')),"
+	" manifest @BLOB@ NOT NULL, signature @BLOB@ NOT NULL, secret_sha256 TEXT NOT NULL,"
+	" ciphertext_sha256 TEXT NOT NULL, ciphertext_size BIGINT NOT NULL,"
+	" nsegments BIGINT NOT NULL, released_to TEXT REFERENCES clients(id), sealed_secret @BLOB@,"
+	" created BIGINT NOT NULL, received_at BIGINT NOT NULL DEFAULT 0,"
+	" released_at BIGINT NOT NULL DEFAULT 0, downloaded_at BIGINT NOT NULL DEFAULT 0,"
+	" acknowledged_at BIGINT NOT NULL DEFAULT 0, purged_at BIGINT NOT NULL DEFAULT 0,"
+	" expired_at BIGINT NOT NULL DEFAULT 0, revoked_at BIGINT NOT NULL DEFAULT 0,"
+	" updated BIGINT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS packages_state ON packages (state)",
+	"CREATE INDEX IF NOT EXISTS packages_released_to ON packages (released_to, state)",
+	"CREATE TABLE IF NOT EXISTS segments (package TEXT NOT NULL REFERENCES packages(id),"
+	" idx BIGINT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL,"
+	" received BIGINT NOT NULL DEFAULT 0, complete BIGINT NOT NULL DEFAULT 0,"
+	" path TEXT NOT NULL DEFAULT '', PRIMARY KEY (package, idx))",
+	"CREATE TABLE IF NOT EXISTS audit (seq BIGINT PRIMARY KEY, time BIGINT NOT NULL,"
+	" event TEXT NOT NULL, package_id TEXT NOT NULL, from_state TEXT NOT NULL,"
+	" to_state TEXT NOT NULL, outcome TEXT NOT NULL, actor TEXT NOT NULL,"
+	" detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS audit_package ON audit (package_id, seq)",
+	"CREATE TABLE IF NOT EXISTS audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL,"
+	" hash TEXT NOT NULL)",
+	"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0,"
+	" '0000000000000000000000000000000000000000000000000000000000000000')"
+	" ON CONFLICT DO NOTHING",
+	"INSERT INTO meta (key, value) VALUES ('schema', '1') ON CONFLICT DO NOTHING",
+};
+
+int64_t pdg_ledger_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+enum pdg_code pdg_ledger_copy(char *dst, size_t cap, const char *src, const char *what,
+	struct pdg_err *err)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n >= cap)
+		return pdg_err_set(err, PDG_E_LIMIT, "%s is longer than %zu bytes", what, cap - 1);
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+	return PDG_OK;
+}
+
+enum pdg_code pdg_ledger_check_id(const char *s, const char *what, struct pdg_err *err)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return pdg_err_set(err, PDG_E_INVALID, "%s is empty", what);
+	for (; s[n]; n++)
+		if (!isgraph((unsigned char)s[n]) || (unsigned char)s[n] > 126)
+			return pdg_err_set(err, PDG_E_INVALID, "%s has a character that is not "
+				"printable ASCII", what);
+	if (n > PDG_LEDGER_ID_MAX)
+		return pdg_err_set(err, PDG_E_LIMIT, "%s is longer than %d characters", what,
+			PDG_LEDGER_ID_MAX);
+	return PDG_OK;
+}
+
+enum pdg_code pdg_ledger_check_hex(const char *s, const char *what, struct pdg_err *err)
+{
+	size_t n = 0;
+
+	if (!s)
+		return pdg_err_set(err, PDG_E_INVALID, "%s is missing", what);
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return pdg_err_set(err, PDG_E_INVALID, "%s is not lowercase hex", what);
+	if (n != PDG_LEDGER_HEX_MAX)
+		return pdg_err_set(err, PDG_E_INVALID, "%s is not a SHA-256 (64 hex digits)", what);
+	return PDG_OK;
+}
+
+enum pdg_ledger_backend pdg_ledger_backend_of(const struct pdg_ledger *l)
+{
+	return l->backend;
+}
+
+/* ---- pool ---- */
+
+static enum pdg_code conn_open(struct pdg_ledger *l, struct pdg_ldb **out, struct pdg_err *err)
+{
+	if (l->backend == PDG_LEDGER_SQLITE)
+		return pdg_ldb_open_sqlite(out, l->target, l->sync_full, err);
+	return pdg_ldb_open_pg(out, l->target, err);
+}
+
+static enum pdg_code conn_get(struct pdg_ledger *l, struct pdg_ldb **out, struct pdg_err *err)
+{
+	enum pdg_code rc;
+
+	pthread_mutex_lock(&l->mu);
+	while (!l->nidle && l->nopen >= l->pool_max)
+		pthread_cond_wait(&l->cv, &l->mu);
+	if (l->nidle) {
+		*out = l->idle[--l->nidle];
+		pthread_mutex_unlock(&l->mu);
+		return PDG_OK;
+	}
+	l->nopen++;
+	pthread_mutex_unlock(&l->mu);
+	rc = conn_open(l, out, err);
+	if (rc) {
+		pthread_mutex_lock(&l->mu);
+		l->nopen--;
+		pthread_cond_signal(&l->cv);
+		pthread_mutex_unlock(&l->mu);
+	}
+	return rc;
+}
+
+static void conn_put(struct pdg_ledger *l, struct pdg_ldb *c)
+{
+	pthread_mutex_lock(&l->mu);
+	if (pdg_ldb_broken(c)) {
+		pdg_ldb_close(c);
+		l->nopen--;
+	} else {
+		l->idle[l->nidle++] = c;
+	}
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+enum pdg_code pdg_ledger_query(struct pdg_ledger *l, const char *sql, const struct pdg_ldb_arg *args,
+	int nargs, int (*fn)(void *ctx, const struct pdg_ldb_row *r), void *ctx, struct pdg_err *err)
+{
+	struct pdg_ldb *c;
+	enum pdg_code rc = conn_get(l, &c, err);
+
+	if (rc)
+		return rc;
+	rc = pdg_ldb_exec(c, sql, args, nargs, fn, ctx, NULL, err);
+	conn_put(l, c);
+	return rc;
+}
+
+static void backoff(int attempt)
+{
+	struct timespec ts = { 0, (long)(1000000L * (1 + (attempt % 10))) };
+
+	nanosleep(&ts, NULL);
+}
+
+enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, int write,
+	enum pdg_code (*body)(struct pdg_ltx *tx, void *ctx, struct pdg_err *err), void *ctx,
+	struct pdg_err *err)
+{
+	int locked = write && l->backend == PDG_LEDGER_SQLITE;
+	const char *begin = l->backend == PDG_LEDGER_POSTGRESQL
+		? (write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+		   : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+		: (write ? "BEGIN IMMEDIATE" : "BEGIN");
+	struct pdg_ltx tx = { .l = l };
+	enum pdg_code rc;
+
+	rc = conn_get(l, &tx.c, err);
+	if (rc)
+		return rc;
+	if (locked)
+		pthread_mutex_lock(&l->wmu);
+	for (int attempt = 0;; attempt++) {
+		int retry;
+
+		int committed = 0;
+
+		tx.commit_on_error = 0;
+		rc = pdg_ldb_exec(tx.c, begin, NULL, 0, NULL, NULL, NULL, err);
+		if (rc)
+			goto next;
+		rc = body(&tx, ctx, err);
+		if (!rc || tx.commit_on_error) {
+			struct pdg_err cerr = { 0 };
+			enum pdg_code crc = pdg_ldb_exec(tx.c, "COMMIT", NULL, 0, NULL, NULL, NULL,
+				&cerr);
+
+			if (crc) {
+				rc = crc;
+				if (err)
+					*err = cerr;
+			} else {
+				committed = 1;
+			}
+		}
+		if (!committed) {
+			int keep = pdg_ldb_retryable(tx.c);
+
+			enum pdg_code ignored = pdg_ldb_exec(tx.c, "ROLLBACK", NULL, 0, NULL, NULL,
+				NULL, NULL);
+
+			(void)ignored;
+			tx.c->retry = keep;
+		}
+next:
+		retry = rc && pdg_ldb_retryable(tx.c) && !pdg_ldb_broken(tx.c);
+		if (!retry || attempt >= PDG_LEDGER_RETRIES)
+			break;
+		backoff(attempt);
+	}
+	if (locked)
+		pthread_mutex_unlock(&l->wmu);
+	conn_put(l, tx.c);
+	return rc;
+}
+
+/* ---- url ---- */
+
+/* Remove "pool=N" from a libpq conninfo or URI query into *pool; edits s in place. */
+static enum pdg_code take_pool(char *s, unsigned *pool, struct pdg_err *err)
+{
+	char *p = s;
+
+	while ((p = strstr(p, "pool=")) != NULL) {
+		char *end;
+		unsigned long v;
+
+		if (p != s && p[-1] != '?' && p[-1] != '&' && p[-1] != ' ') {
+			p += 5;
+			continue;
+		}
+		v = strtoul(p + 5, &end, 10);
+		if (end == p + 5 || v < 1 || v > PDG_LEDGER_POOL_MAX || (*end && *end != '&' && *end != ' '))
+			return pdg_err_set(err, PDG_E_INVALID, "ledger pool= must be 1..%d",
+				PDG_LEDGER_POOL_MAX);
+		*pool = (unsigned)v;
+		if (*end)
+			end++;
+		memmove(p, end, strlen(end) + 1);
+		size_t n = strlen(s);
+		while (n && (s[n - 1] == '?' || s[n - 1] == '&' || s[n - 1] == ' '))
+			s[--n] = '\0';
+	}
+	return PDG_OK;
+}
+
+static enum pdg_code parse_url(struct pdg_ledger *l, const char *url, struct pdg_err *err)
+{
+	enum pdg_code rc;
+	char *q;
+
+	if (!url || !*url)
+		return pdg_err_set(err, PDG_E_INVALID, "no ledger url");
+	if (!strncmp(url, "sqlite:", 7)) {
+		l->backend = PDG_LEDGER_SQLITE;
+		l->target = strdup(url + 7);
+		if (!l->target)
+			return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+		q = strchr(l->target, '?');
+		if (q) {
+			*q++ = '\0';
+			for (char *opt = strtok(q, "&"); opt; opt = strtok(NULL, "&")) {
+				if (!strcmp(opt, "synchronous=full"))
+					l->sync_full = 1;
+				else if (!strcmp(opt, "synchronous=normal"))
+					l->sync_full = 0;
+				else if (!strncmp(opt, "pool=", 5)) {
+					char buf[32] = "";
+					snprintf(buf, sizeof(buf), "%s", opt);
+					rc = take_pool(buf, &l->pool_max, err);
+					if (rc)
+						return rc;
+				} else
+					return pdg_err_set(err, PDG_E_INVALID, "unknown sqlite ledger "
+						"option (synchronous=full|normal, pool=N)");
+			}
+		}
+		if (!*l->target)
+			return pdg_err_set(err, PDG_E_INVALID, "sqlite ledger url without a path");
+		return PDG_OK;
+	}
+	l->backend = PDG_LEDGER_POSTGRESQL;
+	if (!strncmp(url, "pg:", 3))
+		url += 3;
+	else if (strncmp(url, "postgresql://", 13) && strncmp(url, "postgres://", 11) &&
+	    !strchr(url, '='))
+		return pdg_err_set(err, PDG_E_INVALID, "ledger url is neither sqlite:PATH nor a "
+			"PostgreSQL url or conninfo");
+	l->target = strdup(url);
+	if (!l->target)
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	return take_pool(l->target, &l->pool_max, err);
+}
+
+/* ---- schema ---- */
+
+static int read_version(void *ctx, const struct pdg_ldb_row *r)
+{
+	*(int64_t *)ctx = strtoll(pdg_ldb_text(r, 0), NULL, 10);
+	return 1;
+}
+
+static enum pdg_code create_schema(struct pdg_ltx *tx, void *ctx, struct pdg_err *err)
+{
+	const char *blob = tx->l->backend == PDG_LEDGER_SQLITE ? "BLOB" : "BYTEA";
+	int64_t version = 0;
+	enum pdg_code rc;
+
+	(void)ctx;
+	if (tx->l->backend == PDG_LEDGER_POSTGRESQL) {
+		/* two processes creating the schema at once would collide in pg_type */
+		rc = pdg_ldb_exec(tx->c, "SELECT pg_advisory_xact_lock(7003001)", NULL, 0, NULL,
+			NULL, NULL, err);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < sizeof(schema) / sizeof(schema[0]); i++) {
+		char sql[2048];
+		const char *in = schema[i];
+		size_t o = 0;
+
+		while (*in && o + 8 < sizeof(sql)) {
+			if (!strncmp(in, "@BLOB@", 6)) {
+				o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s", blob);
+				in += 6;
+			} else {
+				sql[o++] = *in++;
+			}
+		}
+		sql[o] = '\0';
+		rc = pdg_ldb_exec(tx->c, sql, NULL, 0, NULL, NULL, NULL, err);
+		if (rc)
+			return pdg_err_prefix(err, "creating the ledger schema");
+	}
+	rc = pdg_ldb_exec(tx->c, "SELECT value FROM meta WHERE key = 'schema'", NULL, 0,
+		read_version, &version, NULL, err);
+	if (rc)
+		return rc;
+	if (version > PDG_LEDGER_SCHEMA_VERSION)
+		return pdg_err_set(err, PDG_E_POLICY, "the ledger's schema version %lld is newer "
+			"than this program's (%d)", (long long)version, PDG_LEDGER_SCHEMA_VERSION);
+	return PDG_OK;
+}
+
+enum pdg_code pdg_ledger_open(struct pdg_ledger **out, const char *url, struct pdg_err *err)
+{
+	struct pdg_ledger *l = calloc(1, sizeof(*l));
+	enum pdg_code rc;
+
+	*out = NULL;
+	if (!l)
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	l->sync_full = 1;
+	l->pool_max = PDG_LEDGER_POOL_DEFAULT;
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_mutex_init(&l->wmu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	rc = parse_url(l, url, err);
+	if (!rc)
+		rc = pdg_ledger_txn(l, 1, create_schema, NULL, err);
+	if (rc) {
+		pdg_ledger_free(l);
+		return rc;
+	}
+	*out = l;
+	return PDG_OK;
+}
+
+struct pdg_ledger *pdg_ledger_free(struct pdg_ledger *l)
+{
+	if (!l)
+		return NULL;
+	for (unsigned i = 0; i < l->nidle; i++)
+		pdg_ldb_close(l->idle[i]);
+	if (l->target) {
+		OPENSSL_cleanse(l->target, strlen(l->target));
+		free(l->target);
+	}
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->wmu);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+	return NULL;
+}
