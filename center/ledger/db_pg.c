@@ -47,13 +47,15 @@ static char *dollar_sql(const char *sql)
 
 	for (const char *s = sql; *s; s++)
 		q += *s == '?';
-	out = malloc(n + q * 4 + 1);
+	size_t cap = n + q * 4 + 1;
+
+	out = malloc(cap);
 	if (!out)
 		return NULL;
 	o = out;
 	for (const char *s = sql; *s; s++) {
 		if (*s == '?')
-			o += sprintf(o, "$%d", ++k);
+			o += snprintf(o, cap - (size_t)(o - out), "$%d", ++k);
 		else
 			*o++ = *s;
 	}

@@ -284,7 +284,9 @@ static enum pdg_code parse_url(struct pdg_ledger *l, const char *url, struct pdg
 		q = strchr(l->target, '?');
 		if (q) {
 			*q++ = '\0';
-			for (char *opt = strtok(q, "&"); opt; opt = strtok(NULL, "&")) {
+			char *save = NULL;
+
+			for (char *opt = strtok_r(q, "&", &save); opt; opt = strtok_r(NULL, "&", &save)) {
 				if (!strcmp(opt, "synchronous=full"))
 					l->sync_full = 1;
 				else if (!strcmp(opt, "synchronous=normal"))

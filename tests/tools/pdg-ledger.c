@@ -389,17 +389,17 @@ static int run(int argc, char **argv)
 			&err);
 	} else if (!strcmp(cmd, "create")) {
 		NEED(7);
-		rc = create(argv[3], argv[4], (unsigned)atoi(argv[5]), argv[6], &err);
+		rc = create(argv[3], argv[4], (unsigned)(int)strtol(argv[5], NULL, 10), argv[6], &err);
 	} else if (!strcmp(cmd, "progress")) {
 		NEED(6);
-		rc = pdg_ledger_segment_progress(L, argv[3], (unsigned)atoi(argv[4]),
+		rc = pdg_ledger_segment_progress(L, argv[3], (unsigned)(int)strtol(argv[4], NULL, 10),
 			strtoull(argv[5], NULL, 10), NULL, &err);
 	} else if (!strcmp(cmd, "complete")) {
 		unsigned idx;
 
 		if (argc != 5 && argc != 6)
 			return 2;
-		idx = (unsigned)atoi(argv[4]);
+		idx = (unsigned)(int)strtol(argv[4], NULL, 10);
 		seg_hash(argc == 6 ? "forged" : argv[3], idx, hex);
 		rc = pdg_ledger_segment_complete(L, argv[3], idx, seg_size(idx), hex, &err);
 	} else if (!strcmp(cmd, "received")) {
@@ -418,7 +418,7 @@ static int run(int argc, char **argv)
 		return redeem_exit(rc, o, &err);
 	} else if (!strcmp(cmd, "race")) {
 		NEED(7);
-		return race(argv[3], argv[4], argv[5], atoi(argv[6]));
+		return race(argv[3], argv[4], argv[5], (int)strtol(argv[6], NULL, 10));
 	} else if (!strcmp(cmd, "refused")) {
 		NEED(4);
 		rc = pdg_ledger_redeem_refused(L, argv[3], PDG_REDEEM_RATE_LIMITED, "desk",
@@ -485,7 +485,7 @@ static int run(int argc, char **argv)
 		}
 	} else if (!strcmp(cmd, "chaos")) {
 		NEED(5);
-		return chaos((unsigned)atoi(argv[3]), atol(argv[4]));
+		return chaos((unsigned)(int)strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10));
 	} else {
 		fputs(usage_text, stderr);
 		return 2;
