@@ -144,8 +144,15 @@ static enum pdg_code upload(const char *id, struct pdg_err *err)
 	char hex[65];
 	enum pdg_code rc = pdg_ledger_package_get(L, id, &p, err);
 
+	/* resumes like the center: segments already complete are skipped */
 	for (unsigned i = 1; !rc && i <= p.nsegments; i++) {
-		rc = pdg_ledger_segment_progress(L, id, i, seg_size(i) / 2, NULL, err);
+		struct pdg_ledger_segment s;
+
+		rc = pdg_ledger_segment_get(L, id, i, &s, err);
+		if (rc || s.complete)
+			continue;
+		if (s.received < seg_size(i) / 2)
+			rc = pdg_ledger_segment_progress(L, id, i, seg_size(i) / 2, NULL, err);
 		seg_hash(id, i, hex);
 		if (!rc)
 			rc = pdg_ledger_segment_complete(L, id, i, seg_size(i), hex, err);
