@@ -174,9 +174,6 @@ struct get_ctx {
 	void (*read)(const struct pdg_ldb_row *r, void *out);
 	void *out;
 	int found;
-	int (*fn)(void *ctx, const void *rec);
-	void *fnctx;
-	size_t size;
 };
 
 static void read_appliance(const struct pdg_ldb_row *r, void *out)
@@ -378,48 +375,82 @@ enum pdg_code pdg_ledger_set_disabled(struct pdg_ledger *l, enum pdg_ledger_prin
 	return pdg_ledger_txn(l, 1, update_body, &u, err);
 }
 
-/* ---- listings ---- */
+/* ---- listings: one typed callback each ---- */
 
-static int list_row(void *ctx, const struct pdg_ldb_row *r)
+struct list_ctx {
+	union {
+		int (*appliance)(void *ctx, const struct pdg_ledger_appliance *a);
+		int (*client)(void *ctx, const struct pdg_ledger_client *c);
+		int (*staff)(void *ctx, const struct pdg_ledger_staff *s);
+		int (*project)(void *ctx, const struct pdg_ledger_project *p);
+	} fn;
+	void *ctx;
+};
+
+static int appliance_row(void *ctx, const struct pdg_ldb_row *r)
 {
-	struct get_ctx *g = ctx;
+	struct list_ctx *c = ctx;
+	struct pdg_ledger_appliance rec;
 
-	g->read(r, g->out);
-	return g->fn(g->fnctx, g->out);
+	read_appliance(r, &rec);
+	return c->fn.appliance(c->ctx, &rec);
+}
+
+static int client_row(void *ctx, const struct pdg_ldb_row *r)
+{
+	struct list_ctx *c = ctx;
+	struct pdg_ledger_client rec;
+
+	read_client(r, &rec);
+	return c->fn.client(c->ctx, &rec);
+}
+
+static int staff_row(void *ctx, const struct pdg_ldb_row *r)
+{
+	struct list_ctx *c = ctx;
+	struct pdg_ledger_staff rec;
+
+	read_staff(r, &rec);
+	return c->fn.staff(c->ctx, &rec);
+}
+
+static int project_row(void *ctx, const struct pdg_ldb_row *r)
+{
+	struct list_ctx *c = ctx;
+	struct pdg_ledger_project rec;
+
+	read_project(r, &rec);
+	return c->fn.project(c->ctx, &rec);
 }
 
 enum pdg_code pdg_ledger_appliance_list(struct pdg_ledger *l,
 	int (*fn)(void *ctx, const struct pdg_ledger_appliance *a), void *ctx, struct pdg_err *err)
 {
-	struct pdg_ledger_appliance rec;
-	struct get_ctx g = { read_appliance, &rec, 0, (int (*)(void *, const void *))fn, ctx, 0 };
+	struct list_ctx c = { .fn.appliance = fn, .ctx = ctx };
 
-	return pdg_ledger_query(l, APPLIANCE_SQL " ORDER BY id", NULL, 0, list_row, &g, err);
+	return pdg_ledger_query(l, APPLIANCE_SQL " ORDER BY id", NULL, 0, appliance_row, &c, err);
 }
 
 enum pdg_code pdg_ledger_client_list(struct pdg_ledger *l,
 	int (*fn)(void *ctx, const struct pdg_ledger_client *c), void *ctx, struct pdg_err *err)
 {
-	struct pdg_ledger_client rec;
-	struct get_ctx g = { read_client, &rec, 0, (int (*)(void *, const void *))fn, ctx, 0 };
+	struct list_ctx c = { .fn.client = fn, .ctx = ctx };
 
-	return pdg_ledger_query(l, CLIENT_SQL " ORDER BY id", NULL, 0, list_row, &g, err);
+	return pdg_ledger_query(l, CLIENT_SQL " ORDER BY id", NULL, 0, client_row, &c, err);
 }
 
 enum pdg_code pdg_ledger_staff_list(struct pdg_ledger *l,
 	int (*fn)(void *ctx, const struct pdg_ledger_staff *s), void *ctx, struct pdg_err *err)
 {
-	struct pdg_ledger_staff rec;
-	struct get_ctx g = { read_staff, &rec, 0, (int (*)(void *, const void *))fn, ctx, 0 };
+	struct list_ctx c = { .fn.staff = fn, .ctx = ctx };
 
-	return pdg_ledger_query(l, STAFF_SQL " ORDER BY login", NULL, 0, list_row, &g, err);
+	return pdg_ledger_query(l, STAFF_SQL " ORDER BY login", NULL, 0, staff_row, &c, err);
 }
 
 enum pdg_code pdg_ledger_project_list(struct pdg_ledger *l,
 	int (*fn)(void *ctx, const struct pdg_ledger_project *p), void *ctx, struct pdg_err *err)
 {
-	struct pdg_ledger_project rec;
-	struct get_ctx g = { read_project, &rec, 0, (int (*)(void *, const void *))fn, ctx, 0 };
+	struct list_ctx c = { .fn.project = fn, .ctx = ctx };
 
-	return pdg_ledger_query(l, PROJECT_SQL " ORDER BY name", NULL, 0, list_row, &g, err);
+	return pdg_ledger_query(l, PROJECT_SQL " ORDER BY name", NULL, 0, project_row, &c, err);
 }

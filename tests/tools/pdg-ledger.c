@@ -293,10 +293,8 @@ static int chaos(unsigned seed, long steps)
 		}
 		if (rc)
 			return fail(rc, &err);
-		if (k % 50 == 0) {
-			printf("step %ld\n", k);
-			fflush(stdout);
-		}
+		printf("step %ld\n", k);
+		fflush(stdout);
 	}
 	return 0;
 }
