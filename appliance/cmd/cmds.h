@@ -47,4 +47,24 @@ enum pdg_code pdg_cmd_media_scan(const char *home, struct pdg_medium *list, size
 enum pdg_code pdg_cmd_media_eject(const char *home, const char *command,
 				  const struct pdg_medium *m, struct pdg_err *err);
 
+/* Stored token sheets (docs/formats.md "Stored token sheets"): appliance/cmd/sheetstore.c. */
+#define PDG_CMD_SHEETS "state/sheets"
+struct pdg_sheetrec;
+
+/*
+ * Store r as <home>/state/sheets/<PKG>.json (0600, never replaced), its secret sealed to the
+ * administrator's recipient of config.ini. Errors: PDG_E_POLICY (the home has no
+ * administrator key), PDG_E_EXISTS, PDG_E_IO, those of pdg_sheetrec_encode.
+ */
+enum pdg_code pdg_cmd_sheet_store(const char *home, const struct pdg_sheetrec *r,
+				  struct pdg_err *err);
+
+/*
+ * Load the stored sheet of package pkgid, unsealing the secret with identity (NULL: leave it
+ * zero). Errors: PDG_E_INVALID (not a package id), PDG_E_NOTFOUND, those of
+ * pdg_sheetrec_decode. The caller wipes r.
+ */
+enum pdg_code pdg_cmd_sheet_load(const char *home, const char *pkgid, const char *identity,
+				 struct pdg_sheetrec *r, struct pdg_err *err);
+
 #endif

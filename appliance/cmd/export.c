@@ -19,7 +19,9 @@
 #include "appliance/home/home.h"
 #include "appliance/media/media.h"
 #include "lib/log.h"
+#include "appliance/home/fsutil.h"
 #include "tokens/sheet.h"
+#include "tokens/sheetrec.h"
 #include "appliance/print/print.h"
 
 #define EXIT_QUARANTINED 3
@@ -128,26 +130,67 @@ static json_t *result_json(const struct pdg_export_result *r, const char *token)
 	return doc;
 }
 
-/* The token sheet of the package just written: no PHI can reach it (struct pdg_sheet). */
-static enum pdg_code write_sheet(const struct pdg_export_result *r, const char *path,
-				 const char *operator_name, struct pdg_err *err)
+/* The token sheet data of the package just written: no PHI can reach it (struct pdg_sheetrec). */
+static void sheet_record(const struct pdg_export_result *r, const char *operator_name,
+			 struct pdg_sheetrec *rec)
 {
 	const struct pdg_medium_manifest *m = &r->manifest;
-	struct pdg_sheet_pkg pkg = { .token = r->token, .studies = m->studies,
-				     .series = m->series, .instances = m->instances,
-				     .bytes = m->ciphertext_size };
-	struct pdg_sheet sheet = { .site = m->site, .project = m->project,
-				   .operator_name = operator_name ? operator_name : "",
-				   .pkgs = &pkg, .npkgs = 1 };
-	char date[11];
-	enum pdg_code rc;
 
-	snprintf(date, sizeof(date), "%.10s", m->created_at);
-	sheet.export_date = date;
-	snprintf(pkg.cipher_sha256, sizeof(pkg.cipher_sha256), "%s", m->ciphertext_sha256);
-	snprintf(pkg.medium_serial, sizeof(pkg.medium_serial), "%s", m->medium_serial);
-	rc = pdg_sheet_write_pdf(&sheet, path, err);
-	pdg_token_wipe(&pkg.token);
+	*rec = (struct pdg_sheetrec){ .pkg = { .token = r->token, .studies = m->studies,
+					       .series = m->series, .instances = m->instances,
+					       .bytes = m->ciphertext_size } };
+	snprintf(rec->site, sizeof(rec->site), "%s", m->site);
+	snprintf(rec->project, sizeof(rec->project), "%s", m->project);
+	snprintf(rec->operator_name, sizeof(rec->operator_name), "%s",
+		 operator_name ? operator_name : "");
+	snprintf(rec->export_date, sizeof(rec->export_date), "%.10s", m->created_at);
+	pdg_utc_now(rec->created, sizeof(rec->created));
+	snprintf(rec->pkg.cipher_sha256, sizeof(rec->pkg.cipher_sha256), "%s", m->ciphertext_sha256);
+	snprintf(rec->pkg.medium_serial, sizeof(rec->pkg.medium_serial), "%s", m->medium_serial);
+}
+
+/*
+ * Keep the sheet for a reprint (its secret sealed to the administrator key), write it to
+ * path if asked, print it on printer if asked; each sheet written or printed is recorded in
+ * the audit log. Returns 0, or 1 after reporting a failure (the package stays written).
+ */
+static int sheet_out(const char *home, const struct pdg_export_result *r, const char *path,
+		     const char *printer, const char *operator_name, int *show_token)
+{
+	struct pdg_sheetrec rec;
+	struct pdg_sheet sheet;
+	struct pdg_err err = { 0 }, aerr = { 0 };
+	const char *pkg = r->manifest.package_id;
+	int rc = 0;
+
+	sheet_record(r, operator_name, &rec);
+	if (pdg_cmd_sheet_store(home, &rec, &err))
+		pdg_log(PDG_LOG_WARN, "package %s: the token sheet is not kept for a reprint: %s",
+			pkg, err.msg);
+	pdg_sheetrec_sheet(&rec, &sheet);
+	if (path && pdg_sheet_write_pdf(&sheet, path, &err)) {
+		/* the token exists nowhere else: it goes to stdout so it can still be handed over */
+		pdg_log(PDG_LOG_ERR, "package %s was written, but its token sheet was not: %s; "
+			"the token follows: copy it by hand", pkg, err.msg);
+		*show_token = 1;
+		rc = 1;
+	} else if (path && pdg_audit_hook_sheet(home, "pdigate export", pkg, NULL, 0, NULL, &aerr)) {
+		pdg_log(PDG_LOG_ERR, "%s", aerr.msg);
+		rc = 1;
+	} else if (printer && pdg_print_pdf(printer, path, "pdigate token sheet", NULL, &err)) {
+		pdg_log(PDG_LOG_ERR, "package %s and its token sheet %s were written, but the sheet "
+			"was not printed: %s; print it with 'pdigate token print %s --printer %s'",
+			pkg, path, err.msg, path, printer);
+		if (pdg_audit_hook_sheet(home, "pdigate export", pkg, printer, 8,
+					 "token sheet not printed", &aerr))
+			pdg_log(PDG_LOG_ERR, "%s", aerr.msg);
+		rc = 1;
+	} else if (printer && pdg_audit_hook_sheet(home, "pdigate export", pkg, printer, 0, NULL,
+						   &aerr)) {
+		pdg_log(PDG_LOG_ERR, "%s", aerr.msg);
+		rc = 1;
+	}
+	pdg_sheetrec_wipe(&rec);
 	return rc;
 }
 
@@ -300,21 +343,8 @@ int cmd_export(int argc, char **argv)
 		pdg_log(PDG_LOG_ERR, "%s", aerr.msg); /* fail closed, the package stays */
 		rc = 1;
 	}
-	/*
-	 * The package is on the medium and its token exists nowhere else: if the sheet cannot be
-	 * written, the token goes to stdout so that the operator can still hand it over.
-	 */
-	if (sheet && write_sheet(&r, sheet, operator_name, &err)) {
-		pdg_log(PDG_LOG_ERR, "package %s was written, but its token sheet was not: %s; "
-			"the token follows: copy it by hand", r.manifest.package_id, err.msg);
-		show_token = 1;
+	if (sheet_out(o.home, &r, sheet, printer, operator_name, &show_token))
 		rc = 1;
-	} else if (printer && pdg_print_pdf(printer, sheet, "pdigate token sheet", NULL, &err)) {
-		pdg_log(PDG_LOG_ERR, "package %s and its token sheet %s were written, but the sheet "
-			"was not printed: %s; print it with 'pdigate token print %s --printer %s'",
-			r.manifest.package_id, sheet, err.msg, sheet, printer);
-		rc = 1;
-	}
 	if (stick && eject && !rc) {
 		if (pdg_cmd_media_eject(o.home, "pdigate export", stick, &err)) {
 			pdg_log(PDG_LOG_ERR, "package %s was written, but %s", r.manifest.package_id,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "appliance/audit/hooks.h"
 #include "appliance/cmd/cmds.h"
 #include "appliance/home/fsutil.h"
 #include "appliance/home/home.h"
@@ -35,7 +36,9 @@ int cmd_keys(int argc, char **argv)
 	struct pdg_signify_pub key;
 	struct pdg_err err = { 0 };
 	const char *home = NULL;
-	int c, generate = 0;
+	int c, generate = 0, made = 0;
+	char fpr[80];
+	size_t flen;
 	struct stat st;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -62,17 +65,23 @@ int cmd_keys(int argc, char **argv)
 	if (pdg_path_join(sec, sizeof(sec), home, PDG_HOME_SIGNING_SEC, &err) ||
 	    pdg_path_join(pub, sizeof(pub), home, PDG_HOME_SIGNING_PUB, &err))
 		goto fail;
-	if (generate && stat(sec, &st) &&
-	    pdg_signify_keygen(sec, pub, "pdigate appliance key", &key, &err))
-		goto fail;
+	if (generate && stat(sec, &st)) {
+		if (pdg_signify_keygen(sec, pub, "pdigate appliance key", &key, &err))
+			goto fail;
+		made = 1;
+	}
 	if (pdg_signify_pub_read(pub, &key, &err) || pdg_sha256(d, key.key, sizeof(key.key), &err))
 		goto fail;
 	pdg_sha256_hex(hex, d);
-	printf("public key:  %s\n", pub);
-	printf("fingerprint: SHA256:");
+	flen = (size_t)snprintf(fpr, sizeof(fpr), "SHA256:");
 	for (size_t i = 0; i < 32; i += 4)
-		printf("%s%.4s", i ? "-" : "", hex + i);
-	printf("\n");
+		flen += (size_t)snprintf(fpr + flen, sizeof(fpr) - flen, "%s%.4s", i ? "-" : "",
+					 hex + i);
+	/* a new key is a security configuration change: recorded (fail closed) */
+	if (made && pdg_audit_hook_key_change(home, "appliance signing key", fpr, &err))
+		goto fail;
+	printf("public key:  %s\n", pub);
+	printf("fingerprint: %s\n", fpr);
 	return 0;
 fail:
 	pdg_log(PDG_LOG_ERR, "%s", err.msg);

@@ -7,16 +7,27 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "appliance/audit/hooks.h"
 #include "appliance/cmd/cmds.h"
+#include "appliance/cmd/passphrase.h"
+#include "appliance/home/fsutil.h"
+#include "appliance/home/home.h"
+#include "appliance/home/linktab.h"
 #include "lib/err.h"
 #include "appliance/print/print.h"
 #include "lib/log.h"
 #include "tokens/codec.h"
 #include "tokens/scan.h"
+#include "tokens/sheetrec.h"
 
 static const char usage_text[] =
-	"usage: pdigate token read [--json] [--image FILE.png | --pdf FILE.pdf]\n"
-	"       pdigate token print SHEET.pdf --printer NAME\n"
+	"usage: pdigate token read [--home <dir>] [--json] [--image FILE.png | --pdf FILE.pdf]\n"
+	"       pdigate token print SHEET.pdf --printer NAME [--home <dir>]\n"
+	"       pdigate token reprint PKG (--printer NAME | --sheet OUT.pdf) [--home <dir>]\n"
+	"                             [--passphrase-file <file>]\n"
 	"\n"
 	"Reads release tokens and reports, for each, whether it is well formed and its\n"
 	"package id. The secret is never shown. Without --image or --pdf, reads one token\n"
@@ -29,10 +40,19 @@ static const char usage_text[] =
 	"print sends a token sheet (pdigate export --sheet) to the CUPS queue NAME and\n"
 	"prints the CUPS job id; a missing, stopped or rejecting queue is an error.\n"
 	"\n"
+	"reprint renders the sheet of package PKG again from what export kept in the home\n"
+	"(state/sheets/PKG.json) and prints it on NAME or writes it to OUT.pdf. The release\n"
+	"secret is kept sealed to the administrator key: reprint asks for the administrator\n"
+	"passphrase (or reads it from the first line of --passphrase-file).\n"
+	"\n"
+	"With a home (--home, $PDIGATE_HOME, else " PDG_HOME_DEFAULT ") every token read, sheet\n"
+	"printed or reprinted, and refused reprint is recorded in its audit log.\n"
+	"\n"
 	"Exit status: 0 every token is well formed, 1 a token is malformed or none was\n"
 	"found or reading failed, 2 usage error.\n";
 
 struct reader {
+	const char *home;       /* audit each token read to this home's log; NULL: no home */
 	int json;
 	json_t *results;        /* JSON mode: array of result objects */
 	size_t ok, failed;
@@ -40,7 +60,7 @@ struct reader {
 
 /* Report one text: decoded, never echoed. where is "line N" or "page P symbol S". */
 static enum pdg_code report(struct reader *r, const char *src, unsigned a, unsigned b,
-			    const char *text)
+			    const char *text, struct pdg_err *err_out)
 {
 	struct pdg_token tok;
 	struct pdg_err err = { 0 };
@@ -53,10 +73,22 @@ static enum pdg_code report(struct reader *r, const char *src, unsigned a, unsig
 		rc = pdg_token_secret_hash(tok.secret, hash, &err);
 		if (rc) {
 			pdg_token_wipe(&tok);
+			*err_out = err;
 			return rc;
 		}
 		for (int i = 0; i < PDG_TOKEN_HASH_BYTES; i++)
 			snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+	}
+	if (r->home) {
+		struct pdg_err aerr = { 0 };
+
+		if (pdg_audit_hook_token_read(r->home, rc ? NULL : tok.pkgid,
+					      rc ? pdg_token_fault_name(fault) : NULL, &aerr)) {
+			pdg_token_wipe(&tok);
+			OPENSSL_cleanse(hash, sizeof(hash));
+			*err_out = aerr;
+			return aerr.code;
+		}
 	}
 	if (!rc)
 		r->ok++;
@@ -101,13 +133,14 @@ static enum pdg_code report(struct reader *r, const char *src, unsigned a, unsig
 struct image_ctx {
 	struct reader *r;
 	const char *path;
+	struct pdg_err *err;
 };
 
 static enum pdg_code on_symbol(void *ctx, unsigned page, unsigned symbol, const char *text)
 {
 	struct image_ctx *c = ctx;
 
-	return report(c->r, c->path, page, symbol, text);
+	return report(c->r, c->path, page, symbol, text, c->err);
 }
 
 static enum pdg_code read_lines(struct reader *r, FILE *in, struct pdg_err *err)
@@ -136,7 +169,7 @@ static enum pdg_code read_lines(struct reader *r, FILE *in, struct pdg_err *err)
 		if (too_long)
 			memset(line, '0', PDG_TOKEN_INPUT_MAX + 1); /* report it as too long */
 		line[too_long ? PDG_TOKEN_INPUT_MAX + 1 : len] = '\0';
-		rc = report(r, "stdin", n, 0, line);
+		rc = report(r, "stdin", n, 0, line, err);
 	}
 	OPENSSL_cleanse(line, sizeof(line));
 	if (!rc && ferror(in))
@@ -150,10 +183,13 @@ static int cmd_token_read(int argc, char **argv)
 		{ "image", required_argument, NULL, 'i' },
 		{ "pdf", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct reader r = { 0 };
+	struct pdg_home_config cfg;
+	const char *home = NULL;
 	struct pdg_err err = { 0 };
 	const char *image = NULL, *pdf = NULL;
 	enum pdg_code rc;
@@ -165,6 +201,7 @@ static int cmd_token_read(int argc, char **argv)
 		case 'i': image = optarg; break;
 		case 'p': pdf = optarg; break;
 		case 'j': r.json = 1; break;
+		case 'H': home = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
@@ -173,10 +210,15 @@ static int cmd_token_read(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
+	/* audit when there is a home (the appliance); a workstation without one reads only */
+	home = pdg_home_path(home);
+	if (pdg_home_config_load(home, &cfg, &err) == PDG_OK)
+		r.home = home;
+	pdg_err_clear(&err);
 	if (r.json)
 		r.results = json_array();
 	if (image || pdf) {
-		struct image_ctx ctx = { &r, image ? image : pdf };
+		struct image_ctx ctx = { &r, image ? image : pdf, &err };
 		struct pdg_scan_sink sink = { on_symbol, &ctx };
 
 		rc = image ? pdg_scan_png(image, &sink, NULL, &err)
@@ -214,21 +256,38 @@ static int cmd_token_read(int argc, char **argv)
 	return status;
 }
 
+/* The audit record of a sheet printed or written, when there is a home; 0 or 1 (reported). */
+static int audit_sheet(const char *home, const char *command, const char *pkg,
+		       const char *printer, int outcome, const char *desc)
+{
+	struct pdg_home_config cfg;
+	struct pdg_err err = { 0 };
+
+	if (pdg_home_config_load(home, &cfg, &err))
+		return 0; /* no home here: nothing to record in */
+	if (!pdg_audit_hook_sheet(home, command, pkg, printer, outcome, desc, &err))
+		return 0;
+	pdg_log(PDG_LOG_ERR, "%s", err.msg);
+	return 1;
+}
+
 static int cmd_token_print(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "printer", required_argument, NULL, 'P' },
+		{ "home", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct pdg_err err = { 0 };
-	const char *printer = NULL;
+	const char *printer = NULL, *home = NULL;
 	int c, job = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P': printer = optarg; break;
+		case 'H': home = optarg; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
@@ -237,11 +296,117 @@ static int cmd_token_print(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return 2;
 	}
+	home = pdg_home_path(home);
 	if (pdg_print_pdf(printer, argv[optind], "pdigate token sheet", &job, &err)) {
 		pdg_log(PDG_LOG_ERR, "%s", err.msg);
+		audit_sheet(home, "pdigate token print", NULL, printer, 8, "token sheet not printed");
 		return 1;
 	}
+	if (audit_sheet(home, "pdigate token print", NULL, printer, 0, NULL))
+		return 1;
 	printf("%s-%d\n", printer, job);
+	return 0;
+}
+
+/* Unseal and render the stored sheet of pkg into out (a new PDF). */
+static enum pdg_code reprint_to(const char *home, const char *pkg, const char *pass_file,
+				const char *out, struct pdg_err *err)
+{
+	char pass[PDG_PASSPHRASE_MAX], id[PDG_AGE_IDENTITY_LEN + 1];
+	struct pdg_sheetrec rec;
+	struct pdg_sheet sheet;
+	enum pdg_code rc;
+
+	/* the record is read first, so that a wrong package id does not ask for a passphrase */
+	rc = pdg_cmd_sheet_load(home, pkg, NULL, &rec, err);
+	pdg_sheetrec_wipe(&rec);
+	if (rc)
+		return rc;
+	if (pdg_cmd_passphrase(pass_file, "Administrator passphrase: ", 0, pass, sizeof(pass)))
+		return pdg_err_set(err, PDG_E_POLICY, "no administrator passphrase");
+	rc = pdg_home_admin_identity(home, pass, id, err);
+	OPENSSL_cleanse(pass, sizeof(pass));
+	if (!rc)
+		rc = pdg_cmd_sheet_load(home, pkg, id, &rec, err);
+	OPENSSL_cleanse(id, sizeof(id));
+	if (rc)
+		return rc;
+	pdg_sheetrec_sheet(&rec, &sheet);
+	rc = pdg_sheet_write_pdf(&sheet, out, err);
+	pdg_sheetrec_wipe(&rec);
+	return rc;
+}
+
+static int cmd_token_reprint(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "printer", required_argument, NULL, 'P' },
+		{ "sheet", required_argument, NULL, 's' },
+		{ "home", required_argument, NULL, 'H' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct pdg_err err = { 0 };
+	const char *printer = NULL, *out = NULL, *home = NULL, *pass_file = NULL, *pkg;
+	char tmp[4200] = "", desc[300];
+	enum pdg_code rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P': printer = optarg; break;
+		case 's': out = optarg; break;
+		case 'H': home = optarg; break;
+		case 'p': pass_file = optarg; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind + 1 != argc || !printer == !out) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	pkg = argv[optind];
+	if (!pdg_pkgid_valid(pkg)) {
+		pdg_log(PDG_LOG_ERR, "'%s' is not a package id", pkg);
+		return 2;
+	}
+	home = pdg_home_path(home);
+	if (printer) {
+		/* a private file in the home's state/, removed after printing */
+		int fd;
+
+		if (pdg_path_join(tmp, sizeof(tmp), home, "state/reprint-XXXXXX", &err)) {
+			pdg_log(PDG_LOG_ERR, "%s", err.msg);
+			return 1;
+		}
+		fd = mkstemp(tmp);
+		if (fd < 0 || close(fd) || unlink(tmp)) {
+			pdg_log(PDG_LOG_ERR, "cannot make a temporary file in '%s/state'", home);
+			return 1;
+		}
+		out = tmp;
+	}
+	rc = reprint_to(home, pkg, pass_file, out, &err);
+	if (!rc && printer)
+		rc = pdg_print_pdf(printer, out, "pdigate token sheet", NULL, &err);
+	if (tmp[0])
+		unlink(tmp);
+	if (rc) {
+		pdg_log(PDG_LOG_ERR, "package %s: sheet not reprinted: %s", pkg, err.msg);
+		snprintf(desc, sizeof(desc), "token sheet reprint refused (%s)", pdg_code_name(rc));
+		audit_sheet(home, "pdigate token reprint", pkg, printer, 8, desc);
+		return 1;
+	}
+	if (audit_sheet(home, "pdigate token reprint", pkg, printer, 0,
+			printer ? "token sheet reprinted" : "token sheet reprinted to a file"))
+		return 1;
+	if (printer)
+		printf("package %s: sheet reprinted on %s\n", pkg, printer);
+	else
+		printf("package %s: sheet written to %s\n", pkg, out);
 	return 0;
 }
 
@@ -259,6 +424,8 @@ int cmd_token(int argc, char **argv)
 		return cmd_token_read(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "print"))
 		return cmd_token_print(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reprint"))
+		return cmd_token_reprint(argc - 1, argv + 1);
 	pdg_log(PDG_LOG_ERR, "'%s' is not a token command; see 'pdigate token --help'", argv[1]);
 	return 2;
 }

@@ -267,6 +267,16 @@ static enum pdg_code admin_identity(const char *home, const char *passphrase,
 	return rc;
 }
 
+enum pdg_code pdg_home_admin_identity(const char *home, const char *passphrase,
+				      char id[PDG_AGE_IDENTITY_LEN + 1], struct pdg_err *err)
+{
+	char recipient[PDG_RECIPIENT_MAX];
+	enum pdg_code rc = admin_recipient(home, recipient, sizeof(recipient), err);
+
+	id[0] = '\0';
+	return rc ? rc : admin_identity(home, passphrase, recipient, id, err);
+}
+
 static int same_record(const struct pdg_link_record *a, const struct pdg_link_record *b)
 {
 	return !strcmp(a->project, b->project) && !strcmp(a->patient_id, b->patient_id) &&

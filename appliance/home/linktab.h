@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "appliance/home/home.h"
+#include "lib/crypto/age.h"
 #include "lib/err.h"
 
 #define PDG_LINK_ID_MAX 65      /* DICOM LO: at most 64 characters, and NUL */
@@ -58,6 +59,16 @@ PDG_MUST_CHECK enum pdg_code pdg_linktab_find(const char *home, const char *pseu
 					      const char *passphrase,
 					      struct pdg_linktab_matches *out,
 					      struct pdg_err *err);
+
+/*
+ * The administrator's age identity ("AGE-SECRET-KEY-1...") into id: keys/admin.age opened with
+ * passphrase and checked against config.ini's recipient (for other secrets sealed to the
+ * administrator, such as the stored token sheets). The caller wipes id and passphrase.
+ * Errors: as pdg_linktab_find (PDG_E_CRYPTO wrong passphrase, PDG_E_POLICY no key).
+ */
+PDG_MUST_CHECK enum pdg_code pdg_home_admin_identity(const char *home, const char *passphrase,
+						     char id[PDG_AGE_IDENTITY_LEN + 1],
+						     struct pdg_err *err);
 
 /* Wipe the records held in *m. */
 void pdg_linktab_matches_wipe(struct pdg_linktab_matches *m);

@@ -111,7 +111,7 @@ test_expect_success 'a queue rejecting jobs (cupsreject) is a clear error' '
 test_expect_code 2 'token print without --printer is a usage error' '
 	pdigate token print sheet.pdf
 '
-test_expect_success 'export --sheet --print prints the sheet whose QR code opens the package' '
+test_expect_success 'export --sheet --print prints the sheet whose QR code opens the package; token reprint prints it again' '
 	printf "administrator passphrase\n" >pw &&
 	pdigate init --home h --site S --admin-passphrase-file pw >/dev/null &&
 	age-keygen -o dc.key 2>/dev/null &&
@@ -124,7 +124,13 @@ test_expect_success 'export --sheet --print prints the sheet whose QR code opens
 	out=$(wait_pdf $((n + 1))) &&
 	pdigate token read --json --pdf "$out" >read.json &&
 	grep -q "\"$(sed -n 1p exp)\"" read.json &&
-	sed -n 1p exp | grep -Eq "^[0-9A-Z]{15}$"
+	sed -n 1p exp | grep -Eq "^[0-9A-Z]{15}$" &&
+	pdigate token reprint "$(sed -n 1p exp)" --home h --passphrase-file pw --printer "$Q" &&
+	out=$(wait_pdf $((n + 2))) &&
+	pdigate token read --json --pdf "$out" >read2.json &&
+	grep -q "\"$(sed -n 1p exp)\"" read2.json &&
+	pdftoppm -r 150 -png "$out" rp && zbarimg --quiet --raw rp*.png >qr &&
+	test "$(cat qr)" = "$(sed -n 2p exp | tr -d -)"
 '
 test_expect_code 2 'export --print without --sheet is a usage error' '
 	mkdir in m && pdigate export --home h --project p1 --medium m --print "$Q" in

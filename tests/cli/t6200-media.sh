@@ -81,11 +81,15 @@ test_expect_success 'allowed stick: export --medium auto writes there, serial in
 	pdigate audit export --format xml --home "$H" >a.xml &&
 	python3 - "$pkg" <<-PY
 	import sys, xml.etree.ElementTree as E
-	last = list(E.parse("a.xml").getroot())[-1]
-	assert last.find("EventIdentification/EventID").get("csd-code") == "110106"
+	recs = [m for m in E.parse("a.xml").getroot()
+	        if m.find("EventIdentification/EventID").get("csd-code") == "110106"]
+	usb = [m for m in recs if m.find("ActiveParticipant/MediaIdentifier/MediaType[@csd-code=\"110030\"]") is not None]
+	assert usb, "no export to USB"
+	last = usb[-1]
 	media = [p for p in last.findall("ActiveParticipant") if p.get("UserID") == "4C530001"]
-	assert media, "no USB participant"
-	assert media[0].find("MediaIdentifier/MediaType").get("csd-code") == "110030"
+	assert media, "no USB participant with the serial"
+	paper = [m for m in recs if m.find("ActiveParticipant/MediaIdentifier/MediaType[@csd-code=\"110038\"]") is not None]
+	assert paper and recs.index(paper[-1]) > recs.index(last), "sheet not recorded after the export"
 	assert any(o.get("ParticipantObjectID") == sys.argv[1] for o in last.findall("ParticipantObjectIdentification"))
 	PY
 '
