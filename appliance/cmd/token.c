@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,11 +21,13 @@
 #include "appliance/print/print.h"
 #include "lib/log.h"
 #include "tokens/codec.h"
+#include "tokens/hidpos.h"
 #include "tokens/scan.h"
 #include "tokens/sheetrec.h"
 
 static const char usage_text[] =
-	"usage: pdigate token read [--home <dir>] [--json] [--image FILE.png | --pdf FILE.pdf]\n"
+	"usage: pdigate token read [--home <dir>] [--json] [--image FILE.png | --pdf FILE.pdf |\n"
+	"                          --hidpos[=VID:PID] [--count N] [--idle SECONDS]]\n"
 	"       pdigate token print SHEET.pdf --printer NAME [--home <dir>]\n"
 	"       pdigate token reprint PKG (--printer NAME | --sheet OUT.pdf) [--home <dir>]\n"
 	"                             [--passphrase-file <file>]\n"
@@ -35,6 +38,10 @@ static const char usage_text[] =
 	"\n"
 	"  --image FILE.png   decode every QR code in a PNG image (zbar)\n"
 	"  --pdf FILE.pdf     render each page with pdftoppm and decode its QR codes\n"
+	"  --hidpos[=VID:PID] read a USB HID point-of-sale scanner (usage page 0x8C) through\n"
+	"                     libusb: the one named, else the first non-boot HID device with\n"
+	"                     an interrupt-IN endpoint; stop after --count scans or --idle\n"
+	"                     seconds without a scan (default: until interrupted)\n"
 	"  --json             print one JSON document (docs/json-schema.md)\n"
 	"\n"
 	"print sends a token sheet (pdigate export --sheet) to the CUPS queue NAME and\n"
@@ -102,7 +109,8 @@ static enum pdg_code report(struct reader *r, const char *src, unsigned a, unsig
 			json_object_set_new(o, "page", json_integer(a));
 			json_object_set_new(o, "symbol", json_integer(b));
 		} else {
-			json_object_set_new(o, "line", json_integer(a));
+			json_object_set_new(o, strcmp(src, "stdin") ? "scan" : "line",
+					    json_integer(a));
 		}
 		json_object_set_new(o, "status", json_string(rc ? "error" : "ok"));
 		if (rc) {
@@ -118,7 +126,7 @@ static enum pdg_code report(struct reader *r, const char *src, unsigned a, unsig
 		if (b)
 			printf("%s page %u symbol %u: ", src, a, b);
 		else
-			printf("line %u: ", a);
+			printf("%s %u: ", strcmp(src, "stdin") ? "scan" : "line", a);
 		if (rc)
 			printf("error (%s): %s\n", pdg_token_fault_name(fault), err.msg);
 		else
@@ -141,6 +149,45 @@ static enum pdg_code on_symbol(void *ctx, unsigned page, unsigned symbol, const 
 	struct image_ctx *c = ctx;
 
 	return report(c->r, c->path, page, symbol, text, c->err);
+}
+
+struct hidpos_ctx {
+	struct reader *r;
+	struct pdg_err *err;
+};
+
+static enum pdg_code on_scan(void *ctx, unsigned n, const char *text)
+{
+	struct hidpos_ctx *c = ctx;
+
+	return report(c->r, "hidpos", n, 0, text, c->err);
+}
+
+/* A malformed scan: reported as a malformed token (the parser's reason is not secret). */
+static enum pdg_code on_bad_scan(void *ctx, unsigned n, const char *why)
+{
+	struct hidpos_ctx *c = ctx;
+
+	pdg_log(PDG_LOG_WARN, "scan %u: %s", n, why);
+	return report(c->r, "hidpos", n, 0, "", c->err);
+}
+
+/* "VID:PID" (hex) into vendor, product; 0 or -1. */
+static int parse_vidpid(const char *s, uint16_t *vendor, uint16_t *product)
+{
+	unsigned long v, p;
+	char *end;
+
+	v = strtoul(s, &end, 16);
+	if (end == s || *end != ':' || v > 0xffff)
+		return -1;
+	s = end + 1;
+	p = strtoul(s, &end, 16);
+	if (end == s || *end || p > 0xffff)
+		return -1;
+	*vendor = (uint16_t)v;
+	*product = (uint16_t)p;
+	return 0;
 }
 
 static enum pdg_code read_lines(struct reader *r, FILE *in, struct pdg_err *err)
@@ -184,10 +231,17 @@ static int cmd_token_read(int argc, char **argv)
 		{ "pdf", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "home", required_argument, NULL, 'H' },
+		{ "hidpos", optional_argument, NULL, 'u' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "idle", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct reader r = { 0 };
+	uint16_t vendor = 0, product = 0;
+	unsigned long count = 0, idle = 0;
+	int hidpos = 0;
+	char *end;
 	struct pdg_home_config cfg;
 	const char *home = NULL;
 	struct pdg_err err = { 0 };
@@ -202,11 +256,28 @@ static int cmd_token_read(int argc, char **argv)
 		case 'p': pdf = optarg; break;
 		case 'j': r.json = 1; break;
 		case 'H': home = optarg; break;
+		case 'u':
+			hidpos = 1;
+			if (optarg && parse_vidpid(optarg, &vendor, &product)) {
+				pdg_log(PDG_LOG_ERR, "--hidpos takes VID:PID in hex, e.g. 0c2e:0b61");
+				return 2;
+			}
+			break;
+		case 'c':
+		case 'I':
+			errno = 0;
+			*(c == 'c' ? &count : &idle) = strtoul(optarg, &end, 10);
+			if (!optarg[0] || *end || errno || optarg[0] == '-' ||
+			    (c == 'I' && idle > 86400) || (c == 'c' && count > 1000000)) {
+				pdg_log(PDG_LOG_ERR, "--count and --idle take a number");
+				return 2;
+			}
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
-	if (optind != argc || (image && pdf)) {
+	if (optind != argc || (image && pdf) || (hidpos && (image || pdf))) {
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -217,7 +288,13 @@ static int cmd_token_read(int argc, char **argv)
 	pdg_err_clear(&err);
 	if (r.json)
 		r.results = json_array();
-	if (image || pdf) {
+	if (hidpos) {
+		struct hidpos_ctx ctx = { &r, &err };
+		struct pdg_hidpos_sink sink = { on_scan, on_bad_scan, &ctx };
+
+		rc = pdg_hidpos_read_usb(vendor, product, (unsigned)count, (unsigned)idle * 1000,
+					 &sink, &err);
+	} else if (image || pdf) {
 		struct image_ctx ctx = { &r, image ? image : pdf, &err };
 		struct pdg_scan_sink sink = { on_symbol, &ctx };
 

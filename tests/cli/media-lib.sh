@@ -110,3 +110,53 @@ media_run() {
 	shift 2
 	PDG_MOUNTINFO=$mi umockdev-run --device "$f" -- "$@"
 }
+
+# usb_hidpos PORT VID PID: a USB HID POS barcode scanner (one non-boot HID interface, an
+# interrupt-IN endpoint 0x81 of 64 bytes) at sysfs "1-PORT", usbfs node 001/(PORT+1).
+usb_hidpos() {
+	port=$1 vid=$2 pid=$3
+	dev=$(printf '%03d' $((port + 1)))
+	cat <<EOD
+P: /devices/pci0000:00/0000:00:14.0/usb1/1-$port
+N: bus/usb/001/$dev
+E: DEVNAME=/dev/bus/usb/001/$dev
+E: DEVTYPE=usb_device
+E: SUBSYSTEM=usb
+A: idVendor=$vid\n
+A: idProduct=$pid\n
+A: speed=12\n
+A: busnum=1\n
+A: devnum=$((port + 1))\n
+A: bNumConfigurations=1\n
+A: bConfigurationValue=1\n
+H: descriptors=1201000200000040$(echo "$vid" | cut -c3-4)$(echo "$vid" | cut -c1-2)$(echo "$pid" | cut -c3-4)$(echo "$pid" | cut -c1-2)0001010203010902220001010080320904000001030000000921110100012250000705810340000a
+
+EOD
+}
+
+# hidpos_ioctl NODE CHUNK SCAN...: a umockdev ioctl tree for usbfs NODE replaying, on endpoint
+# 0x81, each SCAN as HID POS Scanned Data Reports of at most CHUNK data bytes (report id 2,
+# length, AIM "]Q1", data, continuation flag in the last byte), with a trigger report (id 4,
+# to be ignored) before each scan. libusb reaps with USBDEVFS_REAPURBNDELAY. A SCAN may hold
+# \xNN escapes (python) for bytes a scanner should never send.
+hidpos_ioctl() {
+	python3 - "$@" <<'PY'
+import sys
+node, chunk, scans = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def urb(data):
+    return "USBDEVFS_REAPURBNDELAY 0 1 129 0 0 64 64 0 %s" % data.hex().upper()
+lines = ["@DEV %s (usbdevfs)" % node]
+for s in scans:
+    b = s.encode().decode("unicode_escape").encode("latin-1")
+    lines.append(urb(bytes([4, 1]) + bytes(62)))
+    parts = [b[i:i + chunk] for i in range(0, len(b), chunk)] or [b""]
+    for i, p in enumerate(parts):
+        rep = bytearray(64)
+        rep[0], rep[1] = 2, len(p)
+        rep[2:5] = b"]Q1"
+        rep[5:5 + len(p)] = p
+        rep[63] = 1 if i < len(parts) - 1 else 0
+        lines.append(urb(bytes(rep)))
+print("\n".join(lines))
+PY
+}
