@@ -166,7 +166,7 @@ enum pdg_code pdg_ledger_audit_append(struct pdg_ledger *l, const char *event,
 			"or '-'");
 	if (outcome && strlen(outcome) > 31)
 		return pdg_err_set(err, PDG_E_LIMIT, "audit outcome is longer than 31 bytes");
-	return pdg_ledger_txn(l, 1, append_body, &a, err);
+	return pdg_ledger_txn(l, PDG_LTX_WRITE, append_body, &a, err);
 }
 
 #define AUDIT_COLS PDG_LEDGER_AUDIT_COLS

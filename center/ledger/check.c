@@ -147,5 +147,5 @@ enum pdg_code pdg_ledger_check(struct pdg_ledger *l, struct pdg_ledger_check *ou
 {
 	struct check_ctx c = { .out = out };
 
-	return pdg_ledger_txn(l, 0, check_body, &c, err);
+	return pdg_ledger_txn(l, PDG_LTX_READ, check_body, &c, err);
 }

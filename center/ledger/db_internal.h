@@ -14,6 +14,7 @@ struct pdg_ldb {
 	PGconn *pg;
 	int retry;                               /* last failure transient */
 	int broken;                              /* connection unusable */
+	int relaxed;                             /* SQLite: synchronous=NORMAL set for now */
 };
 
 struct pdg_ldb_row {

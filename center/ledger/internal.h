@@ -22,6 +22,19 @@ struct pdg_ledger {
 	struct pdg_ldb *idle[PDG_LEDGER_POOL_MAX];
 	unsigned nidle, nopen;
 	pthread_mutex_t wmu;                     /* SQLite: one writer at a time in this process */
+	/* SQLite: a thread checkpointing the WAL, so writers never wait for it */
+	pthread_t ckpt;
+	int ckpt_running, ckpt_stop;
+	pthread_cond_t ckpt_cv;
+};
+
+/* Kinds of transaction for pdg_ledger_txn. */
+enum pdg_ltx_kind {
+	PDG_LTX_READ = 0,                        /* one snapshot, no writes */
+	PDG_LTX_WRITE = 1,                       /* durable: on disk when the commit returns */
+	PDG_LTX_RELAXED = 2,                     /* atomic and crash-consistent, but a power cut
+	                                            may lose it (SQLite synchronous=NORMAL,
+	                                            PostgreSQL synchronous_commit=off) */
 };
 
 /* A transaction in progress. */
@@ -32,11 +45,11 @@ struct pdg_ltx {
 };
 
 /*
- * Run body in one transaction on a pooled connection: write (1) takes the writer lock (SQLite:
- * BEGIN IMMEDIATE). Commits when body returns PDG_OK or set tx->commit_on_error, else rolls
- * back; retries the whole body on transient failures. Returns body's code, or the commit's.
+ * Run body in one transaction on a pooled connection: a write kind takes the writer lock
+ * (SQLite: BEGIN IMMEDIATE). Commits when body returns PDG_OK or set tx->commit_on_error, else
+ * rolls back; retries the whole body on transient failures. Returns body's code, or the commit's.
  */
-enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, int write,
+enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 	enum pdg_code (*body)(struct pdg_ltx *tx, void *ctx, struct pdg_err *err), void *ctx,
 	struct pdg_err *err);
 

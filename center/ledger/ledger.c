@@ -178,10 +178,22 @@ static void backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
-enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, int write,
+/* Before BEGIN (SQLite cannot change it inside a transaction): the durability of the next one. */
+static enum pdg_code sqlite_sync(struct pdg_ledger *l, struct pdg_ldb *c, int relaxed,
+	struct pdg_err *err)
+{
+	if (!l->sync_full || c->relaxed == relaxed)
+		return PDG_OK;
+	c->relaxed = relaxed;
+	return pdg_ldb_exec(c, relaxed ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL",
+		NULL, 0, NULL, NULL, NULL, err);
+}
+
+enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 	enum pdg_code (*body)(struct pdg_ltx *tx, void *ctx, struct pdg_err *err), void *ctx,
 	struct pdg_err *err)
 {
+	int write = kind != PDG_LTX_READ, relaxed = kind == PDG_LTX_RELAXED;
 	int locked = write && l->backend == PDG_LEDGER_SQLITE;
 	const char *begin = l->backend == PDG_LEDGER_POSTGRESQL
 		? (write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -201,7 +213,15 @@ enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, int write,
 		int committed = 0;
 
 		tx.commit_on_error = 0;
+		if (l->backend == PDG_LEDGER_SQLITE && write) {
+			rc = sqlite_sync(l, tx.c, relaxed, err);
+			if (rc)
+				goto next;
+		}
 		rc = pdg_ldb_exec(tx.c, begin, NULL, 0, NULL, NULL, NULL, err);
+		if (!rc && relaxed && l->backend == PDG_LEDGER_POSTGRESQL)
+			rc = pdg_ldb_exec(tx.c, "SET LOCAL synchronous_commit = off", NULL, 0, NULL,
+				NULL, NULL, err);
 		if (rc)
 			goto next;
 		rc = body(&tx, ctx, err);
@@ -237,6 +257,55 @@ next:
 		pthread_mutex_unlock(&l->wmu);
 	conn_put(l, tx.c);
 	return rc;
+}
+
+/* ---- SQLite WAL checkpoints in the background ---- */
+
+#define PDG_LEDGER_CKPT_MS 250
+
+static void *ckpt_main(void *arg)
+{
+	struct pdg_ledger *l = arg;
+	struct pdg_ldb *c = NULL;
+
+	if (pdg_ldb_open_sqlite(&c, l->target, l->sync_full, NULL))
+		return NULL;
+	pthread_mutex_lock(&l->mu);
+	while (!l->ckpt_stop) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += PDG_LEDGER_CKPT_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&l->ckpt_cv, &l->mu, &ts);
+		pthread_mutex_unlock(&l->mu);
+		/* PASSIVE: copies what it can without blocking readers or writers */
+		(void)sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&l->mu);
+	}
+	pthread_mutex_unlock(&l->mu);
+	pdg_ldb_close(c);
+	return NULL;
+}
+
+static void ckpt_start(struct pdg_ledger *l)
+{
+	if (l->backend != PDG_LEDGER_SQLITE)
+		return;
+	l->ckpt_running = pthread_create(&l->ckpt, NULL, ckpt_main, l) == 0;
+}
+
+static void ckpt_stop(struct pdg_ledger *l)
+{
+	if (!l->ckpt_running)
+		return;
+	pthread_mutex_lock(&l->mu);
+	l->ckpt_stop = 1;
+	pthread_cond_signal(&l->ckpt_cv);
+	pthread_mutex_unlock(&l->mu);
+	pthread_join(l->ckpt, NULL);
+	l->ckpt_running = 0;
 }
 
 /* ---- url ---- */
@@ -382,13 +451,15 @@ enum pdg_code pdg_ledger_open(struct pdg_ledger **out, const char *url, struct p
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->wmu, NULL);
 	pthread_cond_init(&l->cv, NULL);
+	pthread_cond_init(&l->ckpt_cv, NULL);
 	rc = parse_url(l, url, err);
 	if (!rc)
-		rc = pdg_ledger_txn(l, 1, create_schema, NULL, err);
+		rc = pdg_ledger_txn(l, PDG_LTX_WRITE, create_schema, NULL, err);
 	if (rc) {
 		pdg_ledger_free(l);
 		return rc;
 	}
+	ckpt_start(l);
 	*out = l;
 	return PDG_OK;
 }
@@ -397,12 +468,14 @@ struct pdg_ledger *pdg_ledger_free(struct pdg_ledger *l)
 {
 	if (!l)
 		return NULL;
+	ckpt_stop(l);
 	for (unsigned i = 0; i < l->nidle; i++)
 		pdg_ldb_close(l->idle[i]);
 	if (l->target) {
 		OPENSSL_cleanse(l->target, strlen(l->target));
 		free(l->target);
 	}
+	pthread_cond_destroy(&l->ckpt_cv);
 	pthread_cond_destroy(&l->cv);
 	pthread_mutex_destroy(&l->wmu);
 	pthread_mutex_destroy(&l->mu);

@@ -204,11 +204,11 @@ enum pdg_code pdg_ledger_package_create(struct pdg_ledger *l, const struct pdg_l
 	rc = check_new(np, actor, err);
 	if (rc)
 		return rc;
-	rc = pdg_ledger_txn(l, 1, create_body, &c, err);
+	rc = pdg_ledger_txn(l, PDG_LTX_WRITE, create_body, &c, err);
 	if (rc == PDG_E_EXISTS && !c.existed) {
 		/* a concurrent create won the race: same bytes are still a resume */
 		c.existed = 0;
-		rc = pdg_ledger_txn(l, 1, create_body, &c, err);
+		rc = pdg_ledger_txn(l, PDG_LTX_WRITE, create_body, &c, err);
 	}
 	if (!rc && existed)
 		*existed = c.existed;
@@ -311,7 +311,7 @@ enum pdg_code pdg_ledger_segment_progress(struct pdg_ledger *l, const char *id, 
 	if (path && strlen(path) > PDG_LEDGER_PATH_MAX)
 		return pdg_err_set(err, PDG_E_LIMIT, "segment path is longer than %d bytes",
 			PDG_LEDGER_PATH_MAX);
-	return pdg_ledger_txn(l, 1, progress_body, &s, err);
+	return pdg_ledger_txn(l, PDG_LTX_RELAXED, progress_body, &s, err);
 }
 
 static enum pdg_code complete_body(struct pdg_ltx *tx, void *ctx, struct pdg_err *err)
@@ -346,7 +346,7 @@ enum pdg_code pdg_ledger_segment_complete(struct pdg_ledger *l, const char *id, 
 		return rc;
 	if (!id || !*id || strlen(id) > PDG_LEDGER_ID_MAX)
 		return pdg_err_set(err, PDG_E_NOTFOUND, "no such package");
-	return pdg_ledger_txn(l, 1, complete_body, &s, err);
+	return pdg_ledger_txn(l, PDG_LTX_WRITE, complete_body, &s, err);
 }
 
 /* ---- received ---- */
@@ -423,7 +423,7 @@ enum pdg_code pdg_ledger_package_received(struct pdg_ledger *l, const char *id,
 		return pdg_err_set(err, PDG_E_NOTFOUND, "no such package");
 	if (actor && strlen(actor) > PDG_LEDGER_TEXT_MAX)
 		return pdg_err_set(err, PDG_E_LIMIT, "actor is too long");
-	return pdg_ledger_txn(l, 1, received_body, &c, err);
+	return pdg_ledger_txn(l, PDG_LTX_WRITE, received_body, &c, err);
 }
 
 /* ---- lookups ---- */

@@ -42,7 +42,7 @@ static enum pdg_code add(struct pdg_ledger *l, const char *sql, const struct pdg
 		return pdg_err_set(err, PDG_E_LIMIT, "actor is longer than %d bytes",
 			PDG_LEDGER_TEXT_MAX);
 	snprintf(detail, sizeof(detail), "%s %s", kind, id);
-	return pdg_ledger_txn(l, 1, add_body, &a, err);
+	return pdg_ledger_txn(l, PDG_LTX_WRITE, add_body, &a, err);
 }
 
 static enum pdg_code check_text(const char *s, size_t max, int empty_ok, const char *what,
@@ -342,7 +342,7 @@ enum pdg_code pdg_ledger_staff_set_pwhash(struct pdg_ledger *l, const char *logi
 	struct pdg_ldb_arg args[] = { PDG_LDB_T(pwhash), PDG_LDB_T(login) };
 	struct update_ctx u = { "UPDATE staff SET pwhash = ? WHERE login = ?", args, 2, actor,
 		detail, "staff member" };
-	return pdg_ledger_txn(l, 1, update_body, &u, err);
+	return pdg_ledger_txn(l, PDG_LTX_WRITE, update_body, &u, err);
 }
 
 enum pdg_code pdg_ledger_set_disabled(struct pdg_ledger *l, enum pdg_ledger_principal which,
@@ -372,7 +372,7 @@ enum pdg_code pdg_ledger_set_disabled(struct pdg_ledger *l, enum pdg_ledger_prin
 		disabled ? "disabled" : "enabled");
 	struct pdg_ldb_arg args[] = { PDG_LDB_I(disabled ? 1 : 0), PDG_LDB_T(id) };
 	struct update_ctx u = { sql[which], args, 2, actor, detail, what[which] };
-	return pdg_ledger_txn(l, 1, update_body, &u, err);
+	return pdg_ledger_txn(l, PDG_LTX_WRITE, update_body, &u, err);
 }
 
 /* ---- listings: one typed callback each ---- */

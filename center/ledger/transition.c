@@ -30,6 +30,8 @@ static int hexval(char c)
 struct redeem_ctx {
 	const struct pdg_ledger_redeem *r;
 	enum pdg_ledger_redeem_outcome outcome;
+	enum pdg_ledger_redeem_outcome preset;   /* refusal decided by the read before */
+	enum pdg_code preset_code;
 	int found;
 	char state[16];
 	char secret[PDG_LEDGER_HEX_MAX + 1];
@@ -142,6 +144,15 @@ static enum pdg_code redeem_body(struct pdg_ltx *tx, void *ctx, struct pdg_err *
 	}
 }
 
+/* Only the audit row of a refusal the read decided: a relaxed transaction, no write lock wait
+ * behind the check, so wrong tokens cost little. */
+static enum pdg_code refusal_body(struct pdg_ltx *tx, void *ctx, struct pdg_err *err)
+{
+	struct redeem_ctx *c = ctx;
+
+	return refuse(tx, c, c->preset, c->preset_code, err);
+}
+
 enum pdg_code pdg_ledger_redeem(struct pdg_ledger *l, const struct pdg_ledger_redeem *r,
 	enum pdg_ledger_redeem_outcome *outcome, struct pdg_err *err)
 {
@@ -159,7 +170,35 @@ enum pdg_code pdg_ledger_redeem(struct pdg_ledger *l, const struct pdg_ledger_re
 	if ((r->actor && strlen(r->actor) > PDG_LEDGER_TEXT_MAX) ||
 	    (r->client && strlen(r->client) > PDG_LEDGER_TEXT_MAX))
 		return pdg_err_set(err, PDG_E_LIMIT, "redeem actor or client too long");
-	rc = pdg_ledger_txn(l, 1, redeem_body, &c, err);
+	/*
+	 * A read first: refusals it finds stay true (the stored secret hash never changes; a
+	 * package unknown or not RECEIVED now was so when the attempt came), so they are recorded
+	 * in a relaxed transaction. Only a possible release takes the durable path, which checks
+	 * everything again under the write lock.
+	 */
+	{
+		struct pdg_ldb_arg args[] = { PDG_LDB_T(r->package_id) };
+
+		rc = pdg_ledger_query(l, "SELECT p.state, p.secret_sha256, pr.datacenter FROM packages p"
+			" JOIN projects pr ON pr.name = p.project WHERE p.id = ?", args, 1, redeem_row,
+			&c, err);
+		if (rc)
+			return rc;
+	}
+	if (!c.found) {
+		c.preset = PDG_REDEEM_UNKNOWN;
+		c.preset_code = PDG_E_NOTFOUND;
+	} else if (!secret_matches(c.secret, r->secret_sha256)) {
+		c.preset = PDG_REDEEM_WRONG_SECRET;
+		c.preset_code = PDG_E_CRYPTO;
+	} else if (strcmp(c.state, "RECEIVED")) {
+		c.preset = PDG_REDEEM_NOT_RELEASABLE;
+		c.preset_code = PDG_E_POLICY;
+	}
+	if (c.preset)
+		rc = pdg_ledger_txn(l, PDG_LTX_RELAXED, refusal_body, &c, err);
+	else
+		rc = pdg_ledger_txn(l, PDG_LTX_WRITE, redeem_body, &c, err);
 	if (outcome && (rc == PDG_OK || rc == PDG_E_NOTFOUND || rc == PDG_E_CRYPTO ||
 	    rc == PDG_E_POLICY))
 		*outcome = c.outcome;
@@ -194,7 +233,7 @@ enum pdg_code pdg_ledger_redeem_refused(struct pdg_ledger *l, const char *packag
 	if ((actor && strlen(actor) > PDG_LEDGER_TEXT_MAX) ||
 	    (client && strlen(client) > PDG_LEDGER_TEXT_MAX))
 		return pdg_err_set(err, PDG_E_LIMIT, "actor or client too long");
-	return pdg_ledger_txn(l, 1, refused_body, &c, err);
+	return pdg_ledger_txn(l, PDG_LTX_RELAXED, refused_body, &c, err);
 }
 
 /* ---- the other transitions ---- */
@@ -274,5 +313,5 @@ enum pdg_code pdg_ledger_transition(struct pdg_ledger *l, const char *id,
 	if ((actor && strlen(actor) > PDG_LEDGER_TEXT_MAX) ||
 	    (detail && strlen(detail) > PDG_LEDGER_TEXT_MAX))
 		return pdg_err_set(err, PDG_E_LIMIT, "actor or detail too long");
-	return pdg_ledger_txn(l, 1, trans_body, &c, err);
+	return pdg_ledger_txn(l, PDG_LTX_WRITE, trans_body, &c, err);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "center/ledger/ledger.h"
@@ -31,7 +32,9 @@ static const char usage_text[] =
 	"  get PKG | segments PKG | blob PKG manifest|signature|sealed\n"
 	"  list [STATE] | released DC | due-purge NOW | due-expiry NOW | audit [PKG]\n"
 	"  check                                  exit 0 when consistent\n"
-	"  chaos SEED STEPS                       random life cycles (for kill -9 tests)\n";
+	"  chaos SEED STEPS                       random life cycles (for kill -9 tests)\n"
+	"  bench-redeem PKG THREADS N             N redeems with a wrong secret from THREADS\n"
+	"                                         threads; prints rate and p50/p99 latency\n";
 
 static struct pdg_ledger *L;
 
@@ -232,6 +235,81 @@ static int race(const char *id, const char *secret, const char *dc, int n)
 		pthread_join(t[i], NULL);
 	printf("released=%d failed=%d\n", r.released, r.failed);
 	return r.failed ? 1 : 0;
+}
+
+struct bench {
+	const char *id;
+	int n, next;
+	double *lat;
+	pthread_mutex_t mu;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *bench_thread(void *arg)
+{
+	struct bench *b = arg;
+
+	for (;;) {
+		struct pdg_err err = { 0 };
+		enum pdg_ledger_redeem_outcome o;
+		enum pdg_code rc;
+		double t0;
+		int i;
+
+		pthread_mutex_lock(&b->mu);
+		i = b->next++;
+		pthread_mutex_unlock(&b->mu);
+		if (i >= b->n)
+			break;
+		t0 = now_s();
+		rc = seal_redeem(b->id, "wrong", "dc1", &o, &err);
+		b->lat[i] = now_s() - t0;
+		if (rc != PDG_E_CRYPTO && rc != PDG_E_NOTFOUND) {
+			fprintf(stderr, "pdg-ledger: bench: %s\n", err.msg);
+			exit(1);
+		}
+	}
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Not a test: a measurement of refused redeems (each one an audited write transaction). */
+static int bench_redeem(const char *id, int threads, int n)
+{
+	struct bench b = { .id = id, .n = n };
+	pthread_t t[64];
+	double t0, el;
+
+	if (threads < 1 || threads > 64 || n < 1)
+		return 2;
+	b.lat = calloc((size_t)n, sizeof(double));
+	if (!b.lat)
+		return 1;
+	pthread_mutex_init(&b.mu, NULL);
+	t0 = now_s();
+	for (int i = 0; i < threads; i++)
+		pthread_create(&t[i], NULL, bench_thread, &b);
+	for (int i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	el = now_s() - t0;
+	qsort(b.lat, (size_t)n, sizeof(double), cmp_double);
+	printf("redeems=%d threads=%d seconds=%.2f rate=%.0f/s p50=%.2fms p99=%.2fms\n", n, threads,
+		el, n / el, b.lat[n / 2] * 1e3, b.lat[(n * 99) / 100] * 1e3);
+	free(b.lat);
+	return 0;
 }
 
 /* Random life cycles forever (or STEPS): each step one transition, printed before and after. */
@@ -488,6 +566,10 @@ static int run(int argc, char **argv)
 				c.problems ? " reason=" : "", c.reason);
 			return c.problems ? 1 : 0;
 		}
+	} else if (!strcmp(cmd, "bench-redeem")) {
+		NEED(6);
+		return bench_redeem(argv[3], (int)strtol(argv[4], NULL, 10),
+			(int)strtol(argv[5], NULL, 10));
 	} else if (!strcmp(cmd, "chaos")) {
 		NEED(5);
 		return chaos((unsigned)(int)strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10));
