@@ -102,31 +102,41 @@ enum pdg_code pdg_ledger_audit_tx(struct pdg_ltx *tx, const struct pdg_ledger_au
 	rc = pdg_ledger_audit_hash(&row, row.hash, err);
 	if (rc)
 		return rc;
-	{
-		struct pdg_ldb_arg args[] = {
-			PDG_LDB_I(row.seq), PDG_LDB_I(row.time), PDG_LDB_T(row.event),
-			PDG_LDB_T(row.package_id), PDG_LDB_T(row.from_state), PDG_LDB_T(row.to_state),
-			PDG_LDB_T(row.outcome), PDG_LDB_T(row.actor), PDG_LDB_T(row.detail),
-			PDG_LDB_T(row.prev_hash), PDG_LDB_T(row.hash),
-		};
-		rc = pdg_ldb_exec(tx->c, "INSERT INTO audit (seq, time, event, package_id, from_state,"
-			" to_state, outcome, actor, detail, prev_hash, hash)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", args, (int)PDG_ARRAY_SIZE(args),
-			NULL, NULL, NULL, err);
-		if (rc)
-			return rc;
-	}
-	{
-		struct pdg_ldb_arg args[] = {
-			PDG_LDB_I(row.seq), PDG_LDB_T(row.hash), PDG_LDB_I(row.seq - 1),
-		};
-		rc = pdg_ldb_exec(tx->c, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
-			" AND seq = ?", args, 3, NULL, NULL, &changed, err);
+	struct pdg_ldb_arg args[] = {
+		PDG_LDB_I(row.seq), PDG_LDB_T(row.hash), PDG_LDB_I(row.seq - 1),
+		PDG_LDB_I(row.seq), PDG_LDB_I(row.time), PDG_LDB_T(row.event),
+		PDG_LDB_T(row.package_id), PDG_LDB_T(row.from_state), PDG_LDB_T(row.to_state),
+		PDG_LDB_T(row.outcome), PDG_LDB_T(row.actor), PDG_LDB_T(row.detail),
+		PDG_LDB_T(row.prev_hash), PDG_LDB_T(row.hash),
+	};
+	if (tx->l->backend == PDG_LEDGER_POSTGRESQL) {
+		/* one round trip: the head moves and the row goes in, or neither */
+		rc = pdg_ldb_exec(tx->c, "WITH h AS (UPDATE audit_head SET seq = ?, hash = ?"
+			" WHERE id = 1 AND seq = ? RETURNING seq)"
+			" INSERT INTO audit (seq, time, event, package_id, from_state, to_state, outcome,"
+			" actor, detail, prev_hash, hash) SELECT CAST(? AS BIGINT), CAST(? AS BIGINT),"
+			" CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),"
+			" CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),"
+			" CAST(? AS TEXT) FROM h", args, (int)PDG_ARRAY_SIZE(args), NULL, NULL,
+			&changed, err);
 		if (rc)
 			return rc;
 		if (changed != 1)
 			return pdg_err_set(err, PDG_E_INTERNAL, "the audit head moved during an append");
+		return PDG_OK;
 	}
+	rc = pdg_ldb_exec(tx->c, "INSERT INTO audit (seq, time, event, package_id, from_state,"
+		" to_state, outcome, actor, detail, prev_hash, hash)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", args + 3, (int)PDG_ARRAY_SIZE(args) - 3,
+		NULL, NULL, NULL, err);
+	if (rc)
+		return rc;
+	rc = pdg_ldb_exec(tx->c, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ?",
+		args, 3, NULL, NULL, &changed, err);
+	if (rc)
+		return rc;
+	if (changed != 1)
+		return pdg_err_set(err, PDG_E_INTERNAL, "the audit head moved during an append");
 	return PDG_OK;
 }
 

@@ -44,6 +44,14 @@ enum pdg_code pdg_ldb_exec(struct pdg_ldb *c, const char *sql, const struct pdg_
 	return pdg_ldb_exec_pg(c, sql, args, nargs, fn, ctx, changes, err);
 }
 
+enum pdg_code pdg_ldb_script(struct pdg_ldb *c, const char *sql, struct pdg_err *err)
+{
+	c->retry = 0;
+	if (c->backend == PDG_LEDGER_SQLITE)
+		return pdg_ldb_script_sqlite(c, sql, err);
+	return pdg_ldb_script_pg(c, sql, err);
+}
+
 int pdg_ldb_isnull(const struct pdg_ldb_row *r, int col)
 {
 	if (r->backend == PDG_LEDGER_SQLITE)

@@ -60,6 +60,12 @@ PDG_MUST_CHECK enum pdg_code pdg_ldb_exec(struct pdg_ldb *c, const char *sql,
 	int (*fn)(void *ctx, const struct pdg_ldb_row *r), void *ctx, int64_t *changes,
 	struct pdg_err *err);
 
+/*
+ * Run statements without parameters or results, separated by ';', in one round trip (BEGIN
+ * plus SET LOCAL). Errors as pdg_ldb_exec.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_ldb_script(struct pdg_ldb *c, const char *sql, struct pdg_err *err);
+
 /* 1 if the last failure of c was transient (busy, serialization failure, deadlock). */
 int pdg_ldb_retryable(const struct pdg_ldb *c);
 

@@ -33,4 +33,7 @@ enum pdg_code pdg_ldb_exec_pg(struct pdg_ldb *c, const char *sql,
 	int (*fn)(void *ctx, const struct pdg_ldb_row *r), void *ctx, int64_t *changes,
 	struct pdg_err *err);
 
+enum pdg_code pdg_ldb_script_pg(struct pdg_ldb *c, const char *sql, struct pdg_err *err);
+enum pdg_code pdg_ldb_script_sqlite(struct pdg_ldb *c, const char *sql, struct pdg_err *err);
+
 #endif

@@ -63,6 +63,32 @@ static char *dollar_sql(const char *sql)
 	return out;
 }
 
+static enum pdg_code pg_fail(struct pdg_ldb *c, PGresult *res, struct pdg_err *err)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		c->broken = 1;
+	if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
+		c->retry = 1;
+	if (state && !strcmp(state, "23505"))
+		return pdg_err_set(err, PDG_E_EXISTS, "ledger query: duplicate key");
+	return pdg_err_set(err, PDG_E_IO, "ledger query: %s (SQLSTATE %s)",
+		msg ? msg : (c->broken ? "connection lost" : "failed"), state ? state : "none");
+}
+
+enum pdg_code pdg_ldb_script_pg(struct pdg_ldb *c, const char *sql, struct pdg_err *err)
+{
+	PGresult *res = PQexec(c->pg, sql);
+	enum pdg_code rc = PDG_OK;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_fail(c, res, err);
+	PQclear(res);
+	return rc;
+}
+
 enum pdg_code pdg_ldb_exec_pg(struct pdg_ldb *c, const char *sql,
 	const struct pdg_ldb_arg *args, int nargs,
 	int (*fn)(void *ctx, const struct pdg_ldb_row *r), void *ctx, int64_t *changes,
@@ -119,22 +145,9 @@ enum pdg_code pdg_ldb_exec_pg(struct pdg_ldb *c, const char *sql,
 			*changes = t && *t ? strtoll(t, NULL, 10) : 0;
 		}
 		break;
-	default: {
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-		if (PQstatus(c->pg) != CONNECTION_OK)
-			c->broken = 1;
-		if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
-			c->retry = 1;
-		if (state && !strcmp(state, "23505"))
-			rc = pdg_err_set(err, PDG_E_EXISTS, "ledger query: duplicate key");
-		else
-			rc = pdg_err_set(err, PDG_E_IO, "ledger query: %s (SQLSTATE %s)",
-				msg ? msg : (c->broken ? "connection lost" : "failed"),
-				state ? state : "none");
+	default:
+		rc = pg_fail(c, res, err);
 		break;
-	}
 	}
 	PQclear(res);
 	return rc;

@@ -119,3 +119,12 @@ enum pdg_code pdg_ldb_exec_sqlite(struct pdg_ldb *c, const char *sql,
 	(void)sqlite3_finalize(st);
 	return rc;
 }
+
+enum pdg_code pdg_ldb_script_sqlite(struct pdg_ldb *c, const char *sql, struct pdg_err *err)
+{
+	int src = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+	if (src != SQLITE_OK)
+		return sqlerr(c, err, src, "ledger statement");
+	return PDG_OK;
+}

@@ -196,8 +196,10 @@ enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 	int write = kind != PDG_LTX_READ, relaxed = kind == PDG_LTX_RELAXED;
 	int locked = write && l->backend == PDG_LEDGER_SQLITE;
 	const char *begin = l->backend == PDG_LEDGER_POSTGRESQL
-		? (write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
-		   : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+		? (!write ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+		   : relaxed ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
+		               " SET LOCAL synchronous_commit = off"
+		   : "BEGIN ISOLATION LEVEL READ COMMITTED")
 		: (write ? "BEGIN IMMEDIATE" : "BEGIN");
 	struct pdg_ltx tx = { .l = l };
 	enum pdg_code rc;
@@ -218,17 +220,13 @@ enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 			if (rc)
 				goto next;
 		}
-		rc = pdg_ldb_exec(tx.c, begin, NULL, 0, NULL, NULL, NULL, err);
-		if (!rc && relaxed && l->backend == PDG_LEDGER_POSTGRESQL)
-			rc = pdg_ldb_exec(tx.c, "SET LOCAL synchronous_commit = off", NULL, 0, NULL,
-				NULL, NULL, err);
+		rc = pdg_ldb_script(tx.c, begin, err);
 		if (rc)
 			goto next;
 		rc = body(&tx, ctx, err);
 		if (!rc || tx.commit_on_error) {
 			struct pdg_err cerr = { 0 };
-			enum pdg_code crc = pdg_ldb_exec(tx.c, "COMMIT", NULL, 0, NULL, NULL, NULL,
-				&cerr);
+			enum pdg_code crc = pdg_ldb_script(tx.c, "COMMIT", &cerr);
 
 			if (crc) {
 				rc = crc;
@@ -241,8 +239,7 @@ enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 		if (!committed) {
 			int keep = pdg_ldb_retryable(tx.c);
 
-			enum pdg_code ignored = pdg_ldb_exec(tx.c, "ROLLBACK", NULL, 0, NULL, NULL,
-				NULL, NULL);
+			enum pdg_code ignored = pdg_ldb_script(tx.c, "ROLLBACK", NULL);
 
 			(void)ignored;
 			tx.c->retry = keep;
