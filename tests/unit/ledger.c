@@ -508,6 +508,100 @@ static void test_audit_chain(void **state)
 	assert_true(c.problems > 0);
 }
 
+static int count_any(void *ctx, const void *rec)
+{
+	(void)rec;
+	++*(int *)ctx;
+	return 0;
+}
+
+static int count_appliance(void *ctx, const struct pdg_ledger_appliance *a)
+{
+	return count_any(ctx, a);
+}
+
+static int count_client(void *ctx, const struct pdg_ledger_client *c)
+{
+	return count_any(ctx, c);
+}
+
+static int count_staff(void *ctx, const struct pdg_ledger_staff *s)
+{
+	return count_any(ctx, s);
+}
+
+static int first_project(void *ctx, const struct pdg_ledger_project *p)
+{
+	snprintf(ctx, PDG_LEDGER_ID_MAX + 1, "%s", p->name);
+	return 1; /* stop after the first */
+}
+
+static void test_listings(void **state)
+{
+	struct pdg_ledger_staff s = { .login = "bob", .pwhash = "h" };
+	char name[PDG_LEDGER_ID_MAX + 1] = "";
+	int n;
+
+	(void)state;
+	n = 0;
+	assert_int_equal(pdg_ledger_appliance_list(L, count_appliance, &n, &err), PDG_OK);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(pdg_ledger_client_list(L, count_client, &n, &err), PDG_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(pdg_ledger_staff_add(L, &s, NULL, &err), PDG_OK);
+	n = 0;
+	assert_int_equal(pdg_ledger_staff_list(L, count_staff, &n, &err), PDG_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(pdg_ledger_project_list(L, first_project, name, &err), PDG_OK);
+	assert_string_equal(name, "p1");
+}
+
+/* A second handle on the same ledger, with url options, sees the first one's work. */
+static void test_second_handle(void **state)
+{
+	struct pdg_ledger *l2 = NULL;
+	struct pdg_ledger_package p;
+	char u2[600];
+
+	(void)state;
+	assert_int_equal(create("H1", "p1", 1, "s", "m"), PDG_OK);
+	if (pg())
+		snprintf(u2, sizeof(u2), "%s pool=2", url);
+	else
+		snprintf(u2, sizeof(u2), "%s?synchronous=normal&pool=2", url);
+	assert_int_equal(pdg_ledger_open(&l2, u2, &err), PDG_OK);
+	assert_int_equal(pdg_ledger_package_get(l2, "H1", &p, &err), PDG_OK);
+	assert_int_equal(p.state, PDG_LS_UPLOADING);
+	l2 = pdg_ledger_free(l2);
+	snprintf(u2, sizeof(u2), "%s%spool=0", url, pg() ? " " : "?");
+	assert_int_equal(pdg_ledger_open(&l2, u2, &err), PDG_E_INVALID);
+	assert_null(l2);
+}
+
+/* Rows removed from the end of the chain are noticed through the head row. */
+static void test_audit_truncated(void **state)
+{
+	struct pdg_ledger_check c;
+	const char *sql = "DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)";
+
+	(void)state;
+	if (pg()) {
+		PGconn *pc = PQconnectdb(pg());
+		PQclear(PQexec(pc, sql));
+		PQfinish(pc);
+	} else {
+		char cmd[1024];
+
+		snprintf(cmd, sizeof(cmd), "sqlite3 '%s' '%s'", url + 7, sql);
+		if (system(cmd) != 0)
+			skip();
+	}
+	assert_int_equal(pdg_ledger_check(L, &c, &err), PDG_OK);
+	assert_true(c.problems > 0);
+	assert_int_equal(c.bad_seq, 6);
+}
+
 static void test_bad_input(void **state)
 {
 	struct pdg_ledger *l2 = NULL;
@@ -537,6 +631,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_redeem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_handle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_truncated, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name(pg() ? "ledger (PostgreSQL)" : "ledger (SQLite)", tests,
