@@ -340,7 +340,10 @@ struct pdg_ledger_redeem {
  * package id only, never the secret) and refuse. At most one of any number of concurrent or
  * repeated redeems of one package, in any process, gets PDG_REDEEM_RELEASED. *outcome (may be
  * NULL) says what happened; the return code as listed with the outcomes; PDG_E_IO when the
- * database failed (then nothing happened, not even the audit row).
+ * database failed (then nothing happened, not even the audit row). A package id that is not a
+ * valid id (empty, too long, spaces or control characters) is an unknown package, audited as
+ * "(malformed)". PDG_E_INVALID (nothing audited) when secret hash, sealed secret or data
+ * center are missing.
  */
 PDG_MUST_CHECK enum pdg_code pdg_ledger_redeem(struct pdg_ledger *l, const struct pdg_ledger_redeem *r,
 	enum pdg_ledger_redeem_outcome *outcome, struct pdg_err *err);

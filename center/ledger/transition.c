@@ -32,6 +32,7 @@ struct redeem_ctx {
 	enum pdg_ledger_redeem_outcome outcome;
 	enum pdg_ledger_redeem_outcome preset;   /* refusal decided by the read before */
 	enum pdg_code preset_code;
+	const char *audit_id;                    /* package id as audited */
 	int found;
 	char state[16];
 	char secret[PDG_LEDGER_HEX_MAX + 1];
@@ -75,7 +76,7 @@ static enum pdg_code refuse(struct pdg_ltx *tx, struct redeem_ctx *c,
 
 	c->outcome = o;
 	rc = pdg_ledger_audit_tx(tx, &(struct pdg_ledger_audit_in){ .event = "redeem",
-		.package_id = c->found ? c->r->package_id : c->r->package_id,
+		.package_id = c->audit_id,
 		.outcome = pdg_ledger_redeem_outcome_name(o), .actor = c->r->actor,
 		.detail = c->r->client }, err);
 	if (rc)
@@ -161,8 +162,6 @@ enum pdg_code pdg_ledger_redeem(struct pdg_ledger *l, const struct pdg_ledger_re
 
 	if (outcome)
 		*outcome = 0;
-	if (!r->package_id || !*r->package_id || strlen(r->package_id) > PDG_LEDGER_ID_MAX)
-		return pdg_err_set(err, PDG_E_INVALID, "redeem without a valid package id");
 	if (!r->secret_sha256 || !r->sealed_secret || !r->sealed_len ||
 	    r->sealed_len > PDG_LEDGER_BLOB_MAX || !r->datacenter)
 		return pdg_err_set(err, PDG_E_INVALID, "redeem without secret hash, sealed secret "
@@ -176,6 +175,17 @@ enum pdg_code pdg_ledger_redeem(struct pdg_ledger *l, const struct pdg_ledger_re
 	 * in a relaxed transaction. Only a possible release takes the durable path, which checks
 	 * everything again under the write lock.
 	 */
+	c.audit_id = r->package_id;
+	if (!r->package_id || pdg_ledger_check_id(r->package_id, "package id", NULL)) {
+		/* a malformed id is an unknown package; its bytes do not go into the audit */
+		c.audit_id = "(malformed)";
+		c.preset = PDG_REDEEM_UNKNOWN;
+		c.preset_code = PDG_E_NOTFOUND;
+		rc = pdg_ledger_txn(l, PDG_LTX_RELAXED, refusal_body, &c, err);
+		if (outcome && rc == PDG_E_NOTFOUND)
+			*outcome = c.outcome;
+		return rc;
+	}
 	{
 		struct pdg_ldb_arg args[] = { PDG_LDB_T(r->package_id) };
 

@@ -305,6 +305,8 @@ static void test_life_cycle(void **state)
 	assert_int_equal(o, PDG_REDEEM_WRONG_SECRET);
 	assert_int_equal(redeem("NOPE", "secret", "dc1", &o), PDG_E_NOTFOUND);
 	assert_int_equal(o, PDG_REDEEM_UNKNOWN);
+	assert_int_equal(redeem("bad\033[2Jid", "secret", "dc1", &o), PDG_E_NOTFOUND);
+	assert_int_equal(o, PDG_REDEEM_UNKNOWN);
 	/* sealed for the wrong data center: refused, not released */
 	assert_int_equal(redeem("PKG1", "secret", "dc2", &o), PDG_E_POLICY);
 	assert_int_equal(state_of("PKG1"), PDG_LS_RECEIVED);
