@@ -43,7 +43,7 @@ pg_start() {
 	[ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
 	PG_PORT=$((20000 + $$ % 20000))
 	trap 'pg_stop; rm -rf "$TEST_ROOT"' EXIT
-	trap 'exit 1' HUP INT TERM
+	trap 'exit 1' HUP INT PIPE TERM
 	if ! pg_as "$bin/initdb" -D "$PG_DIR/data" --auth=trust -U postgres -E UTF8 --no-locale \
 		>"$PG_DIR/initdb.log" 2>&1; then
 		PG_SKIP_REASON="initdb failed: $(tail -1 "$PG_DIR/initdb.log")"
