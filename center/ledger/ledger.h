@@ -260,10 +260,12 @@ PDG_MUST_CHECK enum pdg_code pdg_ledger_package_create(struct pdg_ledger *l,
 	const struct pdg_ledger_new_package *np, const char *actor, int *existed, struct pdg_err *err);
 
 /*
- * Record that segment index of package id now holds `received` bytes (the resume offset; may not
- * exceed the segment's size nor go backwards unless `received` is 0, meaning the center
- * restarted the segment); path, when not NULL, sets where it is kept. Not audited (too frequent).
- * Only in UPLOADING, and not for a complete segment: else PDG_E_POLICY. PDG_E_NOTFOUND.
+ * Record that segment index of package id now holds `received` bytes (the resume offset; at most
+ * the segment's size, else PDG_E_LIMIT; it may go back when the center cut its file to fewer
+ * bytes, e.g. after a power cut); path, when not NULL, sets where it is kept. Not audited (too
+ * frequent) and relaxed (see docs/center-ledger.md: a power cut may lose the last offsets, so
+ * resume from the smaller of the file's size and this offset). Only in UPLOADING, and not for
+ * a complete segment: else PDG_E_POLICY. PDG_E_NOTFOUND.
  */
 PDG_MUST_CHECK enum pdg_code pdg_ledger_segment_progress(struct pdg_ledger *l, const char *id,
 	unsigned index, uint64_t received, const char *path, struct pdg_err *err);

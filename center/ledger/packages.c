@@ -287,9 +287,6 @@ static enum pdg_code progress_body(struct pdg_ltx *tx, void *ctx, struct pdg_err
 	if (s->received > s->seg.size)
 		return pdg_err_set(err, PDG_E_LIMIT, "segment %u of package '%s' has only %llu bytes",
 			s->index, s->id, (unsigned long long)s->seg.size);
-	if (s->received && s->received < s->seg.received)
-		return pdg_err_set(err, PDG_E_INVALID, "segment %u progress went backwards",
-			s->index);
 	struct pdg_ldb_arg args[] = { PDG_LDB_I(s->received), PDG_LDB_T(s->path ? s->path : s->seg.path),
 		PDG_LDB_T(s->id), PDG_LDB_I(s->index) };
 	rc = pdg_ldb_exec(tx->c, "UPDATE segments SET received = ?, path = ? WHERE package = ?"
