@@ -170,8 +170,37 @@ test_expect_success 'export --medium auto --eject: unmounted and powered off, re
 	events >ev && test "$(tail -1 ev)" = "110113 0" &&
 	grep -q "USB stick unmounted and powered off" ev.xml
 '
+test_expect_success 'media eject: the allowed stick is unmounted and powered off, recorded' '
+	mkdir stick && mountinfo_line sdb1 "$PWD/stick" vfat >mi &&
+	cat >run.sh <<-EOS &&
+	set -e
+	mount -t tmpfs -o size=64m pdgtest "$PWD/stick"
+	PDG_MOUNTINFO="$PWD/mi" umockdev-run --device "$W/allowed.umockdev" -- sh -c "
+		pdigate media eject --home \"$H\" >o 2>e
+		cat /sys/bus/usb/devices/1-1/remove >removed"
+	! mountpoint -q "$PWD/stick"
+	EOS
+	unshare -m sh run.sh &&
+	grep -q "USB stick 0781:5567 4C530001 ejected: pull it now" o &&
+	test "$(cat removed)" = 1 &&
+	events >ev && test "$(tail -1 ev)" = "110113 0"
+'
+
+test_expect_success 'media eject of a stick that is not a mount point fails, recorded' '
+	mkdir stick && mountinfo_line sdb1 "$PWD/stick" vfat >mi &&
+	{ media_run "$W/allowed.umockdev" mi pdigate media eject --home "$H" >o 2>e; code=$?; } &&
+	test $code = 1 && grep -q "cannot unmount USB stick 0781:5567 4C530001" e &&
+	grep -q "do not pull it yet" e &&
+	events >ev && test "$(tail -1 ev)" = "110113 8"
+'
 else
 	test_skip 'export --eject' 'no mount namespaces here (unshare -m)'
 fi
+
+test_expect_success 'the audit chain verifies and its XML validates against the grammar' '
+	pdigate audit verify --home "$H" >out && grep -q "chain intact" out &&
+	pdigate audit export --format xml --home "$H" >all.xml &&
+	xmllint --noout --relaxng "$PDG_TOP/docs/audit-message.rng" all.xml
+'
 
 test_done

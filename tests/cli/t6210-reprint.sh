@@ -154,4 +154,10 @@ assert base64.b64decode(d.get(\"value\")).decode() == sys.argv[1], d.attrib
 " "$fpr"
 '
 
+test_expect_success 'the audit chain verifies and its XML validates against the grammar' '
+	pdigate audit verify --home "$H" >out && grep -q "chain intact" out &&
+	pdigate audit export --format xml --home "$H" >all.xml &&
+	xmllint --noout --relaxng "$PDG_TOP/docs/audit-message.rng" all.xml
+'
+
 test_done

@@ -84,4 +84,10 @@ test_expect_code 2 '--hidpos takes VID:PID in hex' '
 	pdigate token read --hidpos=zz:1
 '
 
+test_expect_success 'the audit chain verifies and its XML validates against the grammar' '
+	pdigate audit verify --home "$H" >out && grep -q "chain intact" out &&
+	pdigate audit export --format xml --home "$H" >all.xml &&
+	xmllint --noout --relaxng "$PDG_TOP/docs/audit-message.rng" all.xml
+'
+
 test_done
