@@ -21,7 +21,12 @@ struct pdg_ledger {
 	pthread_cond_t cv;
 	struct pdg_ldb *idle[PDG_LEDGER_POOL_MAX];
 	unsigned nidle, nopen;
-	pthread_mutex_t wmu;                     /* SQLite: one writer at a time in this process */
+	unsigned long pnext, pserving;           /* callers get connections in arrival order */
+	/* SQLite: one writer at a time in this process, first come first served (a ticket lock,
+	 * so no writer starves behind luckier ones and the latency tail stays short) */
+	pthread_mutex_t wmu;
+	pthread_cond_t wcv;
+	unsigned long wnext, wserving;
 	/* SQLite: a thread checkpointing the WAL, so writers never wait for it */
 	pthread_t ckpt;
 	int ckpt_running, ckpt_stop;

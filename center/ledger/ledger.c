@@ -125,9 +125,14 @@ static enum pdg_code conn_get(struct pdg_ledger *l, struct pdg_ldb **out, struct
 {
 	enum pdg_code rc;
 
+	unsigned long mine;
+
 	pthread_mutex_lock(&l->mu);
-	while (!l->nidle && l->nopen >= l->pool_max)
+	mine = l->pnext++;
+	while (mine != l->pserving || (!l->nidle && l->nopen >= l->pool_max))
 		pthread_cond_wait(&l->cv, &l->mu);
+	l->pserving++;
+	pthread_cond_broadcast(&l->cv);         /* the next in line may find one too */
 	if (l->nidle) {
 		*out = l->idle[--l->nidle];
 		pthread_mutex_unlock(&l->mu);
@@ -139,7 +144,7 @@ static enum pdg_code conn_get(struct pdg_ledger *l, struct pdg_ldb **out, struct
 	if (rc) {
 		pthread_mutex_lock(&l->mu);
 		l->nopen--;
-		pthread_cond_signal(&l->cv);
+		pthread_cond_broadcast(&l->cv);
 		pthread_mutex_unlock(&l->mu);
 	}
 	return rc;
@@ -154,7 +159,7 @@ static void conn_put(struct pdg_ledger *l, struct pdg_ldb *c)
 	} else {
 		l->idle[l->nidle++] = c;
 	}
-	pthread_cond_signal(&l->cv);
+	pthread_cond_broadcast(&l->cv);
 	pthread_mutex_unlock(&l->mu);
 }
 
@@ -176,6 +181,25 @@ static void backoff(int attempt)
 	struct timespec ts = { 0, (long)(1000000L * (1 + (attempt % 10))) };
 
 	nanosleep(&ts, NULL);
+}
+
+static void writer_lock(struct pdg_ledger *l)
+{
+	unsigned long mine;
+
+	pthread_mutex_lock(&l->wmu);
+	mine = l->wnext++;
+	while (mine != l->wserving)
+		pthread_cond_wait(&l->wcv, &l->wmu);
+	pthread_mutex_unlock(&l->wmu);
+}
+
+static void writer_unlock(struct pdg_ledger *l)
+{
+	pthread_mutex_lock(&l->wmu);
+	l->wserving++;
+	pthread_cond_broadcast(&l->wcv);
+	pthread_mutex_unlock(&l->wmu);
 }
 
 /* Before BEGIN (SQLite cannot change it inside a transaction): the durability of the next one. */
@@ -208,7 +232,7 @@ enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 	if (rc)
 		return rc;
 	if (locked)
-		pthread_mutex_lock(&l->wmu);
+		writer_lock(l);
 	for (int attempt = 0;; attempt++) {
 		int retry;
 
@@ -251,7 +275,7 @@ next:
 		backoff(attempt);
 	}
 	if (locked)
-		pthread_mutex_unlock(&l->wmu);
+		writer_unlock(l);
 	conn_put(l, tx.c);
 	return rc;
 }
@@ -447,6 +471,7 @@ enum pdg_code pdg_ledger_open(struct pdg_ledger **out, const char *url, struct p
 	l->pool_max = PDG_LEDGER_POOL_DEFAULT;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->wmu, NULL);
+	pthread_cond_init(&l->wcv, NULL);
 	pthread_cond_init(&l->cv, NULL);
 	pthread_cond_init(&l->ckpt_cv, NULL);
 	rc = parse_url(l, url, err);
@@ -474,6 +499,7 @@ struct pdg_ledger *pdg_ledger_free(struct pdg_ledger *l)
 	}
 	pthread_cond_destroy(&l->ckpt_cv);
 	pthread_cond_destroy(&l->cv);
+	pthread_cond_destroy(&l->wcv);
 	pthread_mutex_destroy(&l->wmu);
 	pthread_mutex_destroy(&l->mu);
 	free(l);
