@@ -121,10 +121,10 @@ static enum pdg_code conn_open(struct pdg_ledger *l, struct pdg_ldb **out, struc
 	return pdg_ldb_open_pg(out, l->target, err);
 }
 
-static enum pdg_code conn_get(struct pdg_ledger *l, struct pdg_ldb **out, struct pdg_err *err)
+static enum pdg_code conn_get_pooled(struct pdg_ledger *l, struct pdg_ldb **out,
+	struct pdg_err *err)
 {
 	enum pdg_code rc;
-
 	unsigned long mine;
 
 	pthread_mutex_lock(&l->mu);
@@ -150,8 +150,46 @@ static enum pdg_code conn_get(struct pdg_ledger *l, struct pdg_ldb **out, struct
 	return rc;
 }
 
+/*
+ * The connection this thread already holds, if any: a listing callback that calls the ledger
+ * again (the center builds a package's JSON, segments included, inside released_list) reuses
+ * it instead of waiting for a second one, which could wait for ever when every pooled
+ * connection is held by such a thread.
+ */
+static _Thread_local struct held {
+	const struct pdg_ledger *l;
+	struct pdg_ldb *c;
+	unsigned depth;
+} held;
+
+static enum pdg_code conn_get(struct pdg_ledger *l, struct pdg_ldb **out, struct pdg_err *err)
+{
+	enum pdg_code rc;
+
+	if (held.l == l && held.c) {
+		held.depth++;
+		*out = held.c;
+		return PDG_OK;
+	}
+	rc = conn_get_pooled(l, out, err);
+	if (!rc && !held.c) {
+		held.l = l;
+		held.c = *out;
+		held.depth = 0;
+	}
+	return rc;
+}
+
 static void conn_put(struct pdg_ledger *l, struct pdg_ldb *c)
 {
+	if (held.l == l && held.c == c) {
+		if (held.depth) {
+			held.depth--;
+			return;
+		}
+		held.l = NULL;
+		held.c = NULL;
+	}
 	pthread_mutex_lock(&l->mu);
 	if (pdg_ldb_broken(c)) {
 		pdg_ldb_close(c);

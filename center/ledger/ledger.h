@@ -12,7 +12,9 @@
  * a pool of backend connections (default 8); a call takes one for its duration and gives it back,
  * waiting when all are in use. With SQLite, write transactions are serialized by a mutex in the
  * handle (so threads of one process never spin on SQLITE_BUSY) and by SQLite's lock across
- * processes (busy timeout 10 s). Do not use a handle in a child after fork(); open a new one.
+ * processes (busy timeout 10 s). Waiters are served in arrival order. A listing callback may
+ * call the ledger again, reads and writes: the thread reuses the connection it holds. Do not
+ * use a handle in a child after fork(); open a new one.
  *
  * Every state transition is one transaction: a conditional update (... WHERE state = 'FROM')
  * plus one audit row in the same transaction, so a repeated or concurrent transition happens at

@@ -584,6 +584,60 @@ static void test_second_handle(void **state)
 	assert_null(l2);
 }
 
+struct nested {
+	struct pdg_ledger *l;
+	int packages, segments, acked;
+};
+
+static int nested_seg(void *ctx, const struct pdg_ledger_segment *sg)
+{
+	struct nested *n = ctx;
+
+	(void)sg;
+	n->segments++;
+	return 0;
+}
+
+static int nested_pkg(void *ctx, const struct pdg_ledger_package *p)
+{
+	struct nested *n = ctx;
+	struct pdg_ledger_package again;
+	struct pdg_err e;
+
+	n->packages++;
+	if (pdg_ledger_segment_list(n->l, p->id, nested_seg, n, &e) ||
+	    pdg_ledger_package_get(n->l, p->id, &again, &e))
+		return 1;
+	if (!pdg_ledger_transition(n->l, p->id, PDG_LS_RELEASED, PDG_LS_ACKNOWLEDGED, "dc1", NULL,
+	    NULL, &e))
+		n->acked++;
+	return 0;
+}
+
+/* A listing callback may call the ledger again, even with a pool of one connection. */
+static void test_nested_calls(void **state)
+{
+	struct nested n = { 0 };
+	enum pdg_ledger_redeem_outcome o;
+	char u2[600];
+
+	(void)state;
+	assert_int_equal(create("N1", "p1", 2, "s", "m"), PDG_OK);
+	assert_int_equal(create("N2", "p1", 3, "s", "m"), PDG_OK);
+	upload("N1", 2);
+	upload("N2", 3);
+	assert_int_equal(redeem("N1", "s", "dc1", &o), PDG_OK);
+	assert_int_equal(redeem("N2", "s", "dc1", &o), PDG_OK);
+	snprintf(u2, sizeof(u2), "%s%spool=1", url, pg() ? " " : "?");
+	assert_int_equal(pdg_ledger_open(&n.l, u2, &err), PDG_OK);
+	assert_int_equal(pdg_ledger_released_list(n.l, "dc1", nested_pkg, &n, &err), PDG_OK);
+	n.l = pdg_ledger_free(n.l);
+	assert_int_equal(n.packages, 2);
+	assert_int_equal(n.segments, 5);
+	assert_int_equal(n.acked, 2);
+	assert_consistent();
+}
+
 /* Rows removed from the end of the chain are noticed through the head row. */
 static void test_audit_truncated(void **state)
 {
@@ -639,6 +693,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_handle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_calls, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name(pg() ? "ledger (PostgreSQL)" : "ledger (SQLite)", tests,
