@@ -161,6 +161,8 @@ static void done(void *arg, size_t index, const void *reply, enum pdg_pool_loss 
 		r->risk[index].order = index;
 		if (rep->has_link)
 			add_link(r, &rep->link);
+		if (rep->reason[0]) /* a note, e.g. which rule cleaned the pixels */
+			in->reason = intern(r->b, rep->reason);
 		return;
 	}
 	in->reason = intern(r->b, rep->reason);
@@ -316,7 +318,7 @@ static enum pdg_code count(struct pdg_batch *b, struct pdg_err *err)
 		return pdg_err_set(err, PDG_E_NOMEM, "out of memory counting outcomes");
 	for (size_t i = 0; i < b->in.n; i++) {
 		const struct pdg_input *e = &b->in.v[i];
-		const char *reason = e->outcome == PDG_OUTCOME_EXPORTED ? NULL : e->reason;
+		const char *reason = e->reason; /* exported: a note or NULL */
 		size_t t;
 
 		switch (e->outcome) {

@@ -135,8 +135,14 @@ static void deidentify(const struct pdg_batch_run *r, struct pdg_batch_reply *re
 	if (pdg_deid_apply(r->ctx, dcm, &res, &err)) {
 		char why[PDG_BATCH_REASON_MAX];
 
-		/* engine messages carry no PHI (deid.h); file-level shim messages are not used */
-		snprintf(why, sizeof(why), "%s: %s", PDG_REASON_DEID_FAILED, pdg_strerror(err.code));
+		/* engine messages carry no PHI (deid.h); file-level shim messages are not used;
+		 * pixel cleaning names only transfer syntaxes and attributes (pixels.h) */
+		if (res.pixel_rule[0])
+			snprintf(why, sizeof(why), "possible burned-in text, pixels not cleaned: %.100s",
+				 err.msg);
+		else
+			snprintf(why, sizeof(why), "%s: %s", PDG_REASON_DEID_FAILED,
+				 pdg_strerror(err.code));
 		quarantine(r, rep, fd, index, why);
 		goto out;
 	}
@@ -160,7 +166,13 @@ static void deidentify(const struct pdg_batch_run *r, struct pdg_batch_reply *re
 		set_reason(rep, PDG_OUTCOME_FAILED, "the de-identified file could not be written");
 		goto out;
 	}
-	set_reason(rep, PDG_OUTCOME_EXPORTED, NULL);
+	if (res.pixel_rule[0]) { /* a note for the report: which rule cleaned the pixels */
+		char note[PDG_BATCH_REASON_MAX];
+		snprintf(note, sizeof(note), "pixels cleaned by rule %s", res.pixel_rule);
+		set_reason(rep, PDG_OUTCOME_EXPORTED, note);
+	} else {
+		set_reason(rep, PDG_OUTCOME_EXPORTED, NULL);
+	}
 	hash_uid(res.sop_instance_uid, rep->uid_hash);
 	risk_values(dcm, &rep->risk);
 	if (res.link.linkable) {

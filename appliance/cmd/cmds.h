@@ -21,6 +21,13 @@ int cmd_receive(int argc, char **argv);
 int cmd_studies(int argc, char **argv);
 int cmd_media(int argc, char **argv);
 
+/* `pdigate deid --preview FILE`: options, and the run (deid_preview.c); exit status as above. */
+struct pdg_deid_preview_opts {
+	const char *file, *out, *project, *home, *rules;
+	int no_masks, cleaned;
+};
+int pdg_cmd_deid_preview(const struct pdg_deid_preview_opts *o);
+
 #include <stddef.h>
 #include "lib/err.h"
 struct pdg_catalog;

@@ -43,6 +43,15 @@ static const char usage_text[] =
 	"                       is always flushed before quarantine/REASONS.TSV is written\n"
 	"  --json               print one JSON document with the counts on stdout\n"
 	"\n"
+	"       pdigate deid --preview <file> [--out <dir>] [--rules <file> | --project <name>]\n"
+	"                    [--no-masks | --cleaned]\n"
+	"\n"
+	"Write <dir>/frame-NNNN.png (default: the current folder) for every frame of <file>, with\n"
+	"the masks of the first matching pixel rule drawn in red (docs/pixel-rules.md). Rules:\n"
+	"<file> then the defaults, or the project's NAME.pixel-rules then the defaults, or the\n"
+	"defaults alone. --no-masks draws none; --cleaned shows the frames as cleaned. Exit 3\n"
+	"when no rule matches.\n"
+	"\n"
 	"exit status: 0 every file exported, 3 done but some inputs quarantined or skipped,\n"
 	"1 failure, 2 usage error (docs/cli-pdigate-deid.md)\n";
 
@@ -205,6 +214,10 @@ int cmd_deid(int argc, char **argv)
 		{ "batch-id", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "fsync-each", no_argument, NULL, 'F' },
+		{ "preview", required_argument, NULL, 'P' },
+		{ "rules", required_argument, NULL, 'R' },
+		{ "no-masks", no_argument, NULL, 'N' },
+		{ "cleaned", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -214,6 +227,7 @@ int cmd_deid(int argc, char **argv)
 	struct pdg_deid_ctx ctx = { 0 };
 	struct pdg_err err = { 0 };
 	struct pdg_project proj;
+	struct pdg_deid_preview_opts pv = { 0 };
 	struct pdg_batch b;
 	char random_id[24], profile[64];
 	unsigned timeout_s = 0;
@@ -259,6 +273,18 @@ int cmd_deid(int argc, char **argv)
 		case 'F':
 			bo.fsync_each = 1;
 			break;
+		case 'P':
+			pv.file = optarg;
+			break;
+		case 'R':
+			pv.rules = optarg;
+			break;
+		case 'N':
+			pv.no_masks = 1;
+			break;
+		case 'C':
+			pv.cleaned = 1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -266,7 +292,15 @@ int cmd_deid(int argc, char **argv)
 			return usage_error();
 		}
 	}
-	if (!project || !out || optind >= argc)
+	if (pv.file) {
+		if (optind < argc || (pv.no_masks && pv.cleaned) || (pv.rules && project))
+			return usage_error();
+		pv.out = out;
+		pv.project = project;
+		pv.home = home;
+		return pdg_cmd_deid_preview(&pv);
+	}
+	if (!project || !out || optind >= argc || pv.rules || pv.no_masks || pv.cleaned)
 		return usage_error();
 	if (!pdg_name_valid(project)) {
 		pdg_log(PDG_LOG_ERR, "invalid project name");

@@ -8,6 +8,7 @@
 
 #include "appliance/deid/conditions.h"
 #include "appliance/deid/deid.h"
+#include "appliance/deid/pixels.h"
 #include "appliance/deid/profile.h"
 #include "lib/version.h"
 #include "pdi/dicom/dcm.h"
@@ -586,6 +587,7 @@ enum pdg_code pdg_deid_apply(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm
 {
 	struct pdg_dcm_item *ds = pdg_dcm_dataset(dcm), *meta = pdg_dcm_meta(dcm);
 	struct walk w = { .ctx = ctx, .res = res };
+	const struct pdg_pixrule *pixrule;
 	char key[PDG_DEID_ID_MAX + PDG_DEID_UID_MAX + 8];
 	enum pdg_code rc;
 
@@ -614,6 +616,7 @@ enum pdg_code pdg_deid_apply(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm
 		goto out;
 	}
 	get_uid(ds, PDG_TAG(0x0008, 0x0016), res->sop_class_uid);
+	pixrule = pdg_deid_pixels_rule(ctx, dcm); /* on the original header */
 	rc = walk_item(&w, ds, 0, 0, err);
 	if (!rc)
 		rc = pdg_deid_drop_orphans(ds, err);
@@ -623,6 +626,11 @@ enum pdg_code pdg_deid_apply(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm
 		rc = clean_meta(meta, err);
 	if (!rc)
 		rc = add_method(ctx, ds, err);
+	if (!rc && pixrule) {
+		rc = pdg_deid_pixels_clean(dcm, pixrule, err);
+		snprintf(res->pixel_rule, sizeof(res->pixel_rule), "%s (%s)", pixrule->name,
+			 pixrule->origin);
+	}
 	if (rc)
 		goto out;
 	get_uid(ds, PDG_TAG(0x0008, 0x0018), res->sop_instance_uid);

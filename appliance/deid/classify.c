@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "appliance/deid/deid.h"
+#include "appliance/deid/pixels.h"
 #include "pdi/dicom/dcm.h"
 
 #define SOP_PREFIX "1.2.840.10008.5.1.4.1.1."
@@ -52,7 +53,6 @@ const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dc
 	char cls[PDG_DEID_UID_MAX] = "", inst[PDG_DEID_UID_MAX] = "", v[32];
 	int burned_no = 0;
 
-	(void)ctx;
 	if (pdg_dcm_get_string(ds, PDG_TAG(0x0008, 0x0016), cls, sizeof(cls), NULL) || !cls[0] ||
 	    pdg_dcm_get_string(ds, PDG_TAG(0x0008, 0x0018), inst, sizeof(inst), NULL) || !inst[0])
 		return "the instance has no SOP Class UID or SOP Instance UID";
@@ -64,8 +64,8 @@ const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dc
 	    strcmp(v, "YES") == 0)
 		return "the image shows recognizable visual features (0028,0302 is YES)";
 	if (pdg_dcm_get_string(ds, PDG_TAG(0x0028, 0x0301), v, sizeof(v), NULL) == PDG_OK) {
-		if (strcmp(v, "YES") == 0)
-			return "the image has burned-in annotation (0028,0301 is YES)";
+		if (strcmp(v, "YES") == 0) /* a masking rule may clean it (pixels.h) */
+			return pdg_deid_pixels_gate(ctx, dcm);
 		burned_no = strcmp(v, "NO") == 0;
 	}
 	if (burned_no)
@@ -73,8 +73,8 @@ const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dc
 	if (pdg_dcm_get_string(ds, PDG_TAG(0x0008, 0x0060), v, sizeof(v), NULL) == PDG_OK)
 		for (size_t i = 0; i < sizeof(burn_in) / sizeof(burn_in[0]); i++)
 			if (strcmp(v, burn_in[i].modality) == 0)
-				return burn_in[i].reason;
+				return pdg_deid_pixels_gate(ctx, dcm);
 	if (burn_in_class(cls))
-		return "images of this SOP class may carry burned-in text: pixel cleaning needed";
+		return pdg_deid_pixels_gate(ctx, dcm);
 	return NULL;
 }

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "appliance/deid/deid.h"
+#include "appliance/deid/pixrules.h"
 #include "appliance/deid/profile.h"
 
 #define MAX_OVERRIDES 1024
@@ -328,6 +329,13 @@ enum pdg_code pdg_deid_ctx_init_with(struct pdg_deid_ctx *ctx, const char *profi
 	rc = load_ini(ctx, ini_path, err);
 	if (rc)
 		return rc;
+	ctx->pixrules = malloc(sizeof(*ctx->pixrules));
+	if (!ctx->pixrules)
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	pdg_pixrules_init(ctx->pixrules);
+	rc = pdg_pixrules_load_project(ctx->pixrules, ini_path, err);
+	if (rc)
+		return rc;
 	if ((ctx->options & (1u << PDG_OPT_RTN_LONG_FULL)) &&
 	    (ctx->options & (1u << PDG_OPT_RTN_LONG_MODIF)))
 		return pdg_err_set(err, PDG_E_POLICY,
@@ -386,6 +394,9 @@ void pdg_deid_ctx_release(struct pdg_deid_ctx *ctx)
 	if (!ctx)
 		return;
 	free(ctx->rules);
+	if (ctx->pixrules)
+		pdg_pixrules_free(ctx->pixrules);
+	free(ctx->pixrules);
 	if (ctx->ovr)
 		for (size_t i = 0; i < ctx->novr; i++)
 			free(ctx->ovr[i].value);

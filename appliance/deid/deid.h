@@ -15,6 +15,7 @@
 #include "lib/err.h"
 
 struct pdg_dcm;
+struct pdg_pixrules; /* pixel masking rules, see pixrules.h */
 
 #define PDG_DEID_UID_MAX 65        /* 64 characters + NUL */
 #define PDG_DEID_ID_MAX 65         /* LO: 64 characters + NUL */
@@ -68,6 +69,7 @@ struct pdg_deid_ctx {
 	int have_key;
 	char batch[PDG_DEID_BATCH_MAX];
 	void *mac;                   /* EVP_MAC_CTX keyed with key, duplicated per use */
+	struct pdg_pixrules *pixrules; /* Clean Pixel Data rules (project file + defaults); owned */
 };
 
 /*
@@ -90,6 +92,7 @@ struct pdg_deid_result {
 	char study_uid[PDG_DEID_UID_MAX];        /* new */
 	char series_uid[PDG_DEID_UID_MAX];       /* new */
 	unsigned removed, emptied, replaced, kept_sequences;
+	char pixel_rule[96];                     /* "NAME (origin)" when pixels were cleaned */
 };
 
 /*

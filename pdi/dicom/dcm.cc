@@ -77,7 +77,8 @@ void init_once()
 	DJDecoderRegistration::registerCodecs();
 	DJEncoderRegistration::registerCodecs();
 	DJLSDecoderRegistration::registerCodecs();
-	DJLSEncoderRegistration::registerCodecs();
+	/* raw (not "cooked" through dcmimage) encoding: the stored samples, bit for bit, colour too */
+	DJLSEncoderRegistration::registerCodecs(0, 0, 0, 0, OFFalse);
 }
 
 /* Deepest sequence nesting under item: 0 for an item without sequences. Stops past limit. */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* The default pixel masking rules, generated from rules/default.conf by rules/gen-default.sh. */
+#include "appliance/deid/pixrules.h"
+
+const char pdg_pixrules_default_text[] =
+	"# pdigate default pixel masking rules (docs/pixel-rules.md).\n"
+	"#\n"
+	"# These rules are GENERIC: they blank the strips where ultrasound scanners and screen\n"
+	"# captures most often print the patient's name, ID, dates and the institution (a banner\n"
+	"# across the top, and for captures a footer too). They are not tuned to any manufacturer or\n"
+	"# model, and text burned in elsewhere in the image is NOT removed. Check each new source\n"
+	"# with `pdigate deid --preview FILE` and write precise rules in the project's\n"
+	"# rule file (projects/NAME.pixel-rules in the home); \"use-defaults = no\" there turns\n"
+	"# these off.\n"
+	"\n"
+	"[rule us-top-banner]\n"
+	"# Ultrasound: patient and study banner across the top (GE, Philips, Siemens, Canon and\n"
+	"# Samsung scanners all put one there; its height varies, 12% covers 480..1080-line screens).\n"
+	"modality = US\n"
+	"mask = 0,0,*,12%\n"
+	"\n"
+	"[rule sc-top-bottom-banners]\n"
+	"# Secondary capture (screenshots, scanned documents, 3D renderings): header and footer.\n"
+	"modality = SC\n"
+	"mask = 0,0,*,12%\n"
+	"mask = 0,88%,*,*\n"
+	"\n"
+	"[rule ot-top-bottom-banners]\n"
+	"# Modality OT (\"other\"): the same generic header and footer as secondary capture.\n"
+	"modality = OT\n"
+	"mask = 0,0,*,12%\n"
+	"mask = 0,88%,*,*\n"
+	;
