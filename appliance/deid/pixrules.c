@@ -39,6 +39,7 @@ void pdg_pixrules_free(struct pdg_pixrules *rs)
 struct parse {
 	struct pdg_pixrules *rs;
 	const char *origin;
+	const char *where; /* for messages: the file's path, or origin */
 	unsigned line;
 	struct pdg_pixrule *cur;
 	struct pdg_err *err;
@@ -46,7 +47,7 @@ struct parse {
 
 static enum pdg_code bad(struct parse *p, const char *what)
 {
-	return pdg_err_set(p->err, PDG_E_INVALID, "%s line %u: %s", p->origin, p->line, what);
+	return pdg_err_set(p->err, PDG_E_INVALID, "%s line %u: %s", p->where, p->line, what);
 }
 
 static char *trim(char *s)
@@ -139,7 +140,7 @@ static enum pdg_code parse_mask(struct parse *p, const char *v)
 
 	if (r->nmask >= PDG_PIXRULE_MAX_MASKS)
 		return pdg_err_set(p->err, PDG_E_LIMIT, "%s line %u: more than %d masks in a rule",
-				   p->origin, p->line, PDG_PIXRULE_MAX_MASKS);
+				   p->where, p->line, PDG_PIXRULE_MAX_MASKS);
 	for (int i = 0; i < 4; i++) {
 		if (parse_coord(&v, i >= 2, c[i]))
 			return bad(p, "mask: expected x,y,w,h (pixels or N%; w and h > 0 or *)");
@@ -178,7 +179,7 @@ static enum pdg_code finish_rule(struct parse *p)
 {
 	if (p->cur && p->cur->nmask == 0)
 		return pdg_err_set(p->err, PDG_E_INVALID, "%s line %u: rule '%s' has no mask",
-				   p->origin, p->cur->line, p->cur->name);
+				   p->where, p->cur->line, p->cur->name);
 	p->cur = NULL;
 	return PDG_OK;
 }
@@ -205,7 +206,7 @@ static enum pdg_code start_rule(struct parse *p, char *s)
 		if (!strcmp(rs->rule[i].name, name) && !strcmp(rs->rule[i].origin, p->origin))
 			return bad(p, "a rule of that name already exists in this file");
 	if (rs->n >= PDG_PIXRULE_MAX_RULES)
-		return pdg_err_set(p->err, PDG_E_LIMIT, "%s line %u: more than %d rules", p->origin,
+		return pdg_err_set(p->err, PDG_E_LIMIT, "%s line %u: more than %d rules", p->where,
 				   p->line, PDG_PIXRULE_MAX_RULES);
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? rs->cap * 2 : 8;
@@ -269,10 +270,10 @@ static enum pdg_code key_value(struct parse *p, char *s)
 		      "image_type photometric rows columns frames; and mask)");
 }
 
-enum pdg_code pdg_pixrules_parse(struct pdg_pixrules *rs, const char *text, size_t len,
-				 const char *origin, struct pdg_err *err)
+static enum pdg_code parse_text(struct pdg_pixrules *rs, const char *text, size_t len,
+				const char *origin, const char *where, struct pdg_err *err)
 {
-	struct parse p = { .rs = rs, .origin = origin, .err = err };
+	struct parse p = { .rs = rs, .origin = origin, .where = where, .err = err };
 	char line[PDG_PIXRULE_LINE_MAX + 1];
 	size_t pos = 0;
 	enum pdg_code rc;
@@ -285,7 +286,7 @@ enum pdg_code pdg_pixrules_parse(struct pdg_pixrules *rs, const char *text, size
 		p.line++;
 		if (n >= PDG_PIXRULE_LINE_MAX)
 			return pdg_err_set(err, PDG_E_LIMIT, "%s line %u: longer than %d bytes",
-					   origin, p.line, PDG_PIXRULE_LINE_MAX - 1);
+					   where, p.line, PDG_PIXRULE_LINE_MAX - 1);
 		memcpy(line, text + pos, n);
 		line[n] = '\0';
 		pos += n + (nl ? 1 : 0);
@@ -303,6 +304,12 @@ enum pdg_code pdg_pixrules_parse(struct pdg_pixrules *rs, const char *text, size
 	}
 	p.line++;
 	return finish_rule(&p);
+}
+
+enum pdg_code pdg_pixrules_parse(struct pdg_pixrules *rs, const char *text, size_t len,
+				 const char *origin, struct pdg_err *err)
+{
+	return parse_text(rs, text, len, origin, origin, err);
 }
 
 enum pdg_code pdg_pixrules_load(struct pdg_pixrules *rs, const char *path, const char *origin,
@@ -328,7 +335,7 @@ enum pdg_code pdg_pixrules_load(struct pdg_pixrules *rs, const char *path, const
 		rc = pdg_err_set(err, PDG_E_LIMIT, "'%s' is larger than %u bytes", path,
 				 PDG_PIXRULE_FILE_MAX);
 	else
-		rc = pdg_pixrules_parse(rs, buf, n, origin, err);
+		rc = parse_text(rs, buf, n, origin, path, err);
 	fclose(f);
 	free(buf);
 	return rc;

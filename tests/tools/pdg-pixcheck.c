@@ -21,8 +21,8 @@ struct img {
 
 static int usage(void)
 {
-	fputs("usage: pdg-pixcheck [-e] [-f fill] [-r raw] <original> <cleaned> x,y,w,h...\n"
-	      "  (both native) masked samples == fill (default 0) in every frame;\n"
+	fputs("usage: pdg-pixcheck [-e] [-f fill] [-r raw] <original> <cleaned> x,y,w,h[@A-B]...\n"
+	      "  (both native) masked samples == fill (default 0) in every frame (or frames A-B);\n"
 	      "  -e: all other samples equal to the original's; -r: the cleaned pixels come\n"
 	      "  from raw (frames of interleaved 8-bit samples, e.g. decoded by opj_decompress)\n",
 	      stderr);
@@ -75,7 +75,7 @@ static uint32_t at(const struct img *im, unsigned f, unsigned y, unsigned x, uns
 int main(int argc, char **argv)
 {
 	struct img a = { 0 }, b = { 0 };
-	unsigned rect[64][4], nrect = 0;
+	unsigned rect[64][6], nrect = 0;
 	uint32_t fill = 0;
 	int exact = 0, i = 1, rc = 1;
 	const char *raw = NULL;
@@ -94,10 +94,15 @@ int main(int argc, char **argv)
 	}
 	if (argc - i < 3)
 		return usage();
-	for (int k = i + 2; k < argc && nrect < 64; k++, nrect++)
-		if (sscanf(argv[k], "%u,%u,%u,%u", &rect[nrect][0], &rect[nrect][1], &rect[nrect][2],
-			   &rect[nrect][3]) != 4)
+	for (int k = i + 2; k < argc && nrect < 64; k++, nrect++) {
+		unsigned *r = rect[nrect];
+		int got = sscanf(argv[k], "%u,%u,%u,%u@%u-%u", &r[0], &r[1], &r[2], &r[3], &r[4],
+				 &r[5]);
+		if (got == 4)
+			r[4] = 1, r[5] = UINT32_MAX;
+		else if (got != 6)
 			return usage();
+	}
 	if (load(argv[i], &a) || load(argv[i + 1], &b))
 		goto out;
 	if (raw) {
@@ -126,7 +131,8 @@ int main(int argc, char **argv)
 				int in = 0;
 				for (unsigned r = 0; r < nrect; r++)
 					in |= x >= rect[r][0] && x < rect[r][0] + rect[r][2] &&
-					      y >= rect[r][1] && y < rect[r][1] + rect[r][3];
+					      y >= rect[r][1] && y < rect[r][1] + rect[r][3] &&
+					      f + 1 >= rect[r][4] && f + 1 <= rect[r][5];
 				for (unsigned s = 0; s < a.spp; s++) {
 					uint32_t vb = at(&b, f, y, x, s);
 					if (in ? vb == fill : !exact || vb == at(&a, f, y, x, s)) {
