@@ -61,6 +61,28 @@ static int load(const char *path, struct img *im)
 	return 0;
 }
 
+/* "x,y,w,h" or "x,y,w,h@A-B" into r[0..5] (frames 1..UINT32_MAX when not given). */
+static int parse_rect(const char *s, unsigned r[6])
+{
+	static const char sep[6] = { ',', ',', ',', '@', '-', '\0' };
+	char *end;
+
+	r[4] = 1;
+	r[5] = UINT32_MAX;
+	for (int i = 0; i < 6; i++) {
+		unsigned long v = strtoul(s, &end, 10);
+		if (end == s || v > UINT32_MAX)
+			return -1;
+		r[i] = (unsigned)v;
+		if (i == 3 && !*end)
+			return 0;
+		if (*end != sep[i])
+			return -1;
+		s = end + 1;
+	}
+	return 0;
+}
+
 static uint32_t at(const struct img *im, unsigned f, unsigned y, unsigned x, unsigned s)
 {
 	size_t np = (size_t)im->rows * im->cols, px = (size_t)y * im->cols + x;
@@ -96,11 +118,7 @@ int main(int argc, char **argv)
 		return usage();
 	for (int k = i + 2; k < argc && nrect < 64; k++, nrect++) {
 		unsigned *r = rect[nrect];
-		int got = sscanf(argv[k], "%u,%u,%u,%u@%u-%u", &r[0], &r[1], &r[2], &r[3], &r[4],
-				 &r[5]);
-		if (got == 4)
-			r[4] = 1, r[5] = UINT32_MAX;
-		else if (got != 6)
+		if (parse_rect(argv[k], r))
 			return usage();
 	}
 	if (load(argv[i], &a) || load(argv[i + 1], &b))
