@@ -91,4 +91,38 @@ test_expect_success 'summaries and quarantine reasons carry no patient names or 
 	done
 '
 
+# JPEG 2000 reversible inputs of the corpus (real encoders, YBR_RCT): the output is JPEG 2000
+# again; OpenJPEG's own tool decodes input and output, and they differ only inside the mask.
+j2k_ppm() { # FILE OUT.ppm: the single frame of FILE, its fragments joined
+	rm -rf frag && mkdir frag && dcmdump -q +W frag "$1" >/dev/null
+	ls frag | grep -v "\.0\.raw$" | sort -t. -k3 -n | sed "s|^|frag/|" | xargs cat >x.j2k
+	opj_decompress -i x.j2k -o "$2" >/dev/null 2>&1
+}
+if command -v opj_decompress >/dev/null; then
+	test_expect_success 'corpus JPEG 2000 reversible: blank banner, all else identical (opj_decompress)' '
+		n=0
+		for f in $(cut -d" " -f2 "$W/list"); do
+			dcmdump -q -M +P 0002,0010 "$f" | grep -q JPEG2000LosslessOnly || continue
+			test "$(attr "$f" 0028,0008)" = "" || test "$(attr "$f" 0028,0008)" = 1 || continue
+			rm -rf o && pdigate deid --project p --out o "$f" >/dev/null 2>&1
+			dcmdump -q -M +P 0002,0010 o/E000001.dcm | grep -q JPEG2000LosslessOnly
+			j2k_ppm "$f" a.ppm && j2k_ppm o/E000001.dcm b.ppm
+			rows=$(dcmdump -q +P 0028,0010 "$f" | awk "{print \$3}")
+			cols=$(dcmdump -q +P 0028,0011 "$f" | awk "{print \$3}")
+			python3 - "$rows" "$cols" <<-PY
+			import sys
+			r, c = int(sys.argv[1]), int(sys.argv[2])
+			a = open("a.ppm", "rb").read()[-r * c * 3:]
+			b = open("b.ppm", "rb").read()[-r * c * 3:]
+			h = (12 * r + 99) // 100  # us-top-banner: 0,0,*,12%
+			assert all(v == 0 for v in b[:h * c * 3]), "banner not blank"
+			assert a[h * c * 3:] == b[h * c * 3:], "pixels outside the mask differ"
+			assert a[:h * c * 3] != b[:h * c * 3], "nothing was masked"
+			PY
+			n=$((n + 1))
+		done
+		test "$n" -ge 1
+	'
+fi
+
 test_done
