@@ -27,14 +27,16 @@ pdg-burn -n 3 -u 6 "$W/src/06.dcm" &&
 pdg-burn -n 3 -u 7 "$W/src/07.dcm" && dcmcjpeg --encode-baseline "$W/src/07.dcm" "$W/in/07-jpeg-baseline.dcm" &&
 pdg-burn -n 3 -u 8 "$W/src/08.dcm" && pdg-burn -n 3 -u 8 -j "$W/in/08-j2k.dcm" &&
 pdg-burn -g -b 16 -u 9 "$W/src/09.dcm" && dcmcjpls "$W/src/09.dcm" "$W/in/09-jpls16.dcm" &&
-pdg-burn -g -b 16 -s -u 10 "$W/src/10.dcm" && dcmcrle "$W/src/10.dcm" "$W/in/10-rle16s.dcm" ||
+pdg-burn -g -b 16 -s -u 10 "$W/src/10.dcm" && dcmcrle "$W/src/10.dcm" "$W/in/10-rle16s.dcm" &&
+pdg-burn -g -b 16 -u 11 "$W/src/11.dcm" && dcmcjpeg --encode-extended "$W/src/11.dcm" "$W/in/11-jpeg12.dcm" &&
+pdg-burn -g -b 16 -u 12 "$W/src/12.dcm" && dcmcjpeg --encode-lossless "$W/src/12.dcm" "$W/in/12-jpeg-p14.dcm" ||
 	exit 1
 
 test_expect_success 'every burned-in instance is cleaned by the default rule and exported' '
 	pdigate deid --project p --out "$W/out" "$W"/in/*.dcm >"$W/summary" 2>&1 ||
 		{ cat "$W/summary"; false; }
-	grep "pixels cleaned by rule us-top-banner (default)" "$W/summary" | grep -w 10
-	test "$(ls "$W/out"/E*.dcm | wc -l)" -eq 10
+	grep "pixels cleaned by rule us-top-banner (default)" "$W/summary" | grep -w 12
+	test "$(ls "$W/out"/E*.dcm | wc -l)" -eq 12
 '
 
 ts_of() { dcmdump -q -M +P 0002,0010 "$1" | awk "{print \$3}"; }
@@ -76,6 +78,14 @@ test_expect_success 'JPEG baseline becomes native (never re-compressed lossily),
 test_expect_success 'JPEG-LS 16-bit grey and RLE 16-bit signed: all else identical' '
 	check 9 x =JPEGLSLossless dcmdjpls 0 -e
 	check 10 x =RLELossless dcmdrle 0xf800 -e
+'
+
+test_expect_success 'JPEG extended 12-bit becomes native, lossy 01; else identical to dcmdjpeg' '
+	check 11 x =LittleEndianExplicit dcmdjpeg 0 -e
+	test "$(attr "$W/out/E000011.dcm" 0028,2110)" = 01
+'
+test_expect_success 'JPEG lossless process 14 (4.57) stays 4.57, all else identical' '
+	check 12 x =JPEGLossless:Non-hierarchical:Process14 dcmdjpeg 0 -e
 '
 
 # JPEG 2000: DCMTK 3.6.7 has no codec. Frame fragments written by dcmdump +W, decoded by
