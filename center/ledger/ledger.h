@@ -13,8 +13,11 @@
  * waiting when all are in use. With SQLite, write transactions are serialized by a mutex in the
  * handle (so threads of one process never spin on SQLITE_BUSY) and by SQLite's lock across
  * processes (busy timeout 10 s). Waiters are served in arrival order. A listing callback may
- * call the ledger again, reads and writes: the thread reuses the connection it holds. Do not
- * use a handle in a child after fork(); open a new one.
+ * call the ledger again: the thread reuses the connection it holds. Reads are always fine; a
+ * write from inside a listing works, but with SQLite fails (PDG_E_IO, after retries) when
+ * another connection wrote since the listing began, as the listing pins its snapshot: to
+ * change what a listing returns, collect the ids, then write. Do not use a handle in a child
+ * after fork(); open a new one.
  *
  * Every state transition is one transaction: a conditional update (... WHERE state = 'FROM')
  * plus one audit row in the same transaction, so a repeated or concurrent transition happens at
