@@ -210,6 +210,14 @@ enum pdg_code pdg_ledger_query(struct pdg_ledger *l, const char *sql, const stru
 	if (rc)
 		return rc;
 	rc = pdg_ldb_exec(c, sql, args, nargs, fn, ctx, NULL, err);
+	if (rc && pdg_ldb_broken(c) && !held.depth) {
+		/* the server went away (PostgreSQL restarted): once more on a new connection */
+		conn_put(l, c);
+		rc = conn_get(l, &c, err);
+		if (rc)
+			return rc;
+		rc = pdg_ldb_exec(c, sql, args, nargs, fn, ctx, NULL, err);
+	}
 	conn_put(l, c);
 	return rc;
 }
@@ -271,10 +279,8 @@ enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 		return rc;
 	if (locked)
 		writer_lock(l);
-	for (int attempt = 0;; attempt++) {
-		int retry;
-
-		int committed = 0;
+	for (int attempt = 0, reconnected = 0;; attempt++) {
+		int retry, committed = 0;
 
 		tx.commit_on_error = 0;
 		if (l->backend == PDG_LEDGER_SQLITE && write) {
@@ -283,6 +289,17 @@ enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 				goto next;
 		}
 		rc = pdg_ldb_script(tx.c, begin, err);
+		if (rc && pdg_ldb_broken(tx.c) && !reconnected && !held.depth) {
+			/* nothing happened yet: once more on a new connection */
+			reconnected = 1;
+			conn_put(l, tx.c);
+			rc = conn_get(l, &tx.c, err);
+			if (rc) {
+				tx.c = NULL;
+				break;
+			}
+			continue;
+		}
 		if (rc)
 			goto next;
 		rc = body(&tx, ctx, err);
@@ -300,7 +317,6 @@ enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 		}
 		if (!committed) {
 			int keep = pdg_ldb_retryable(tx.c);
-
 			enum pdg_code ignored = pdg_ldb_script(tx.c, "ROLLBACK", NULL);
 
 			(void)ignored;
@@ -314,7 +330,8 @@ next:
 	}
 	if (locked)
 		writer_unlock(l);
-	conn_put(l, tx.c);
+	if (tx.c)
+		conn_put(l, tx.c);
 	return rc;
 }
 

@@ -102,6 +102,17 @@ suite sqlite sqlite_url
 
 if pg_start; then
 	suite postgresql pg_newdb
+	test_expect_success 'postgresql: a handle outlives a restart of the server' '
+		u=$(pg_newdb restart) && pdg-ledger "$u" setup &&
+		pdg-ledger "$u" create P1 p1 1 s1 && pdg-ledger "$u" upload P1 &&
+		{ pdg-ledger "$u" get-after P1 go >out 2>err & p=$!; } &&
+		n=0; while ! grep -qs first out && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+		(cd / && pg_as "$(pg_bin)/pg_ctl" -D "$PG_DIR/data" -m fast -w restart >/dev/null) &&
+		touch go && wait $p && cat out err &&
+		grep -qx "again RECEIVED" out &&
+		pdg-ledger "$u" audit P1 | grep -q "outcome=wrong-secret" &&
+		pdg-ledger "$u" check
+	'
 	test_expect_success 'postgresql: the unit tests of the ledger' '
 		u=$(pg_newdb unit) && PDG_LEDGER_PG="$u" "$PDG_BUILD/unit/ledger" >out 2>&1 ||
 			{ cat out; false; }

@@ -33,6 +33,8 @@ static const char usage_text[] =
 	"  list [STATE] | released DC | due-purge NOW | due-expiry NOW | audit [PKG]\n"
 	"  check                                  exit 0 when consistent\n"
 	"  chaos SEED STEPS                       random life cycles (for kill -9 tests)\n"
+	"  get-after PKG FILE                     get, wait until FILE exists, get and redeem\n"
+	"                                         again (same handle; the server may restart)\n"
 	"  bench-redeem PKG THREADS N             N redeems with a wrong secret from THREADS\n"
 	"                                         threads; prints rate and p50/p99 latency\n";
 
@@ -565,6 +567,25 @@ static int run(int argc, char **argv)
 				" problems=%u%s%s\n", c.audit_rows, c.packages, c.bad_seq, c.problems,
 				c.problems ? " reason=" : "", c.reason);
 			return c.problems ? 1 : 0;
+		}
+	} else if (!strcmp(cmd, "get-after")) {
+		struct pdg_ledger_package p;
+		enum pdg_ledger_redeem_outcome o;
+
+		NEED(5);
+		rc = pdg_ledger_package_get(L, argv[3], &p, &err);
+		if (!rc) {
+			printf("first %s\n", pdg_ledger_state_name(p.state));
+			fflush(stdout);
+			for (int i = 0; i < 600 && access(argv[4], F_OK); i++)
+				usleep(100000);
+			rc = pdg_ledger_package_get(L, argv[3], &p, &err);
+		}
+		if (!rc) {
+			printf("again %s\n", pdg_ledger_state_name(p.state));
+			rc = seal_redeem(argv[3], "wrong", "dc1", &o, &err);
+			if (rc == PDG_E_CRYPTO)
+				rc = PDG_OK;
 		}
 	} else if (!strcmp(cmd, "bench-redeem")) {
 		NEED(6);
