@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "appliance/deid/deid.h"
-#include "appliance/home/fsutil.h"
+#include "lib/fsutil.h"
 #include "center/fetch/import.h"
 #include "lib/fdio.h"
 #include "pdi/manifest.h"

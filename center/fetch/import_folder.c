@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "appliance/home/fsutil.h"
+#include "lib/fsutil.h"
 #include "center/fetch/import.h"
 #include "lib/crypto/evp.h"
 #include "lib/crypto/sha256.h"

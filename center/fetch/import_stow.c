@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "appliance/home/fsutil.h"
+#include "lib/fsutil.h"
 #include "center/fetch/import.h"
 
 #define STOW_BATCH_FILES 100

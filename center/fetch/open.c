@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "appliance/home/fsutil.h"
+#include "lib/fsutil.h"
 #include "center/fetch/open.h"
 #include "lib/crypto/age.h"
 #include "lib/crypto/evp.h"

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/home/fsutil.h"
+#include "lib/fsutil.h"
 #include "center/fetch/sync.h"
 #include "lib/crypto/age.h"
 #include "lib/crypto/sha256.h"

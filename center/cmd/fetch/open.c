@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "appliance/home/fsutil.h"
+#include "lib/fsutil.h"
 #include "center/cmd/fetch/cmds.h"
 #include "center/fetch/open.h"
 #include "lib/log.h"

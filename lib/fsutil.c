@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appliance/home/fsutil.h"
+#include "lib/fsutil.h"
 #include "lib/fdio.h"
 
 enum pdg_code pdg_path_join(char *buf, size_t cap, const char *dir, const char *name,
