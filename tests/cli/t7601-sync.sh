@@ -63,6 +63,19 @@ test_expect_success 'a download killed mid-way resumes from its .part file' '
 	test "$(find r -name "*.dcm" | wc -l)" = 24 && test ! -d "work/$PKG" &&
 	test "$(state_of "$PKG")" = ACKNOWLEDGED
 '
+test_expect_success 'kill -9 the center during a download, restart it: the next sync completes' '
+	mkdir big && pdg-dcmgen -n 24 -s 512 big >/dev/null && ship m p1 big
+	(set +e; sync_as dca "folder:$TEST_DIR/r" --work work --limit-rate 2M --retries 0 \
+		>/dev/null 2>&1; echo $? >rc) &
+	sleep 2 && center_kill9 &&
+	for i in $(seq 1 100); do test -s rc && break; sleep 0.2; done &&
+	test "$(cat rc)" = 1 &&
+	test -s "$(ls work/$PKG/PDIGATE/*.part)" &&
+	center_start "$W/center.log" &&
+	sync_as dca "folder:$TEST_DIR/r" --work work >out 2>err &&
+	grep -q "^$PKG p1 acknowledged instances 24 imported 24 " out &&
+	test "$(find r -name "*.dcm" | wc -l)" = 24
+'
 test_expect_success 'the target is down: not acknowledged; the next run imports and acknowledges' '
 	ship m &&
 	{ sync_as dca "dicom://ORTHANC@127.0.0.1:$(orthanc_port)" --work work >out 2>err; test $? = 1; } &&
