@@ -14,7 +14,8 @@ static const char usage_text[] =
 	"                          --identity <file> (--appliance-key <file> | --keys <dir>)\n"
 	"                          --to <target> --work <dir> [--quarantine <dir>]\n"
 	"                          [--package <id>] [--retries <n>] [--keep]\n"
-	"                          [--limit-rate <bytes/s>]\n"
+	"                          [--limit-rate <bytes/s>] [--target-cacert <file>]\n"
+	"                          [--target-cert <file> --target-key <file>]\n"
 	"\n"
 	"Ask the service center which packages were released to this data center (their paper\n"
 	"token was scanned), and take each one all the way: download with resume, check the\n"
@@ -37,6 +38,8 @@ static const char usage_text[] =
 	"  --retries <n>           resume a broken download up to n times (default 3)\n"
 	"  --keep                  keep the work files after acknowledging\n"
 	"  --limit-rate <bytes/s>  do not use more of the line than this (k, M suffixes)\n"
+	"  --target-cacert, --target-cert, --target-key <file>\n"
+	"                          TLS files for an https DICOMweb target\n"
 	"\n"
 	"stdout: one line per package: its id, project, what became of it, and the counts.\n"
 	"exit status: 0 every package acknowledged (or none released); 1 failure; 2 usage;\n"
@@ -78,6 +81,9 @@ int fetch_sync(int argc, char **argv)
 		{ "retries", required_argument, NULL, 'r' },
 		{ "keep", no_argument, NULL, 'e' },
 		{ "limit-rate", required_argument, NULL, 'L' },
+		{ "target-cacert", required_argument, NULL, '1' },
+		{ "target-cert", required_argument, NULL, '2' },
+		{ "target-key", required_argument, NULL, '3' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -86,7 +92,7 @@ int fetch_sync(int argc, char **argv)
 	struct pdg_import_target t;
 	struct pdg_sync_opts so = { .h = &h, .target = &t, .retries = 3, .report = report };
 	struct pdg_err err = { 0 };
-	const char *to = NULL, *only = NULL;
+	const char *to = NULL, *only = NULL, *tls[3] = { NULL, NULL, NULL };
 	char (*ids)[PDG_MEDIUM_PKGID_MAX] = NULL;
 	size_t n = 0;
 	int c, worst = 0;
@@ -113,6 +119,7 @@ int fetch_sync(int argc, char **argv)
 			}
 			break;
 		case 'e': so.keep = 1; break;
+		case '1': case '2': case '3': tls[c - '1'] = optarg; break;
 		case 'L': {
 			unsigned long long v = strtoull(optarg, &end, 10);
 
@@ -145,6 +152,9 @@ int fetch_sync(int argc, char **argv)
 		pdg_log(PDG_LOG_ERR, "%s", err.msg);
 		return 2;
 	}
+	t.cacert = tls[0];
+	t.cert = tls[1];
+	t.key = tls[2];
 	ids = calloc(PDG_SYNC_MAX_PACKAGES, sizeof(*ids));
 	if (!ids || pdg_https_init(&h, &ho, &err)) {
 		pdg_log(PDG_LOG_ERR, "%s", ids ? err.msg : "out of memory");
