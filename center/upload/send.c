@@ -117,6 +117,21 @@ static enum pdg_code head_offset(struct pdg_https *h, struct pdg_upload_pkg *p, 
 	return rc;
 }
 
+/* Progress of one PATCH, reported as progress through the whole segment. */
+struct seg_progress {
+	void (*fn)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+	uint64_t base, size;
+};
+
+static void on_chunk_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct seg_progress *p = arg;
+
+	(void)total;
+	p->fn(p->ctx, p->base + done, p->size);
+}
+
 /*
  * Send segment n from *off to its end, chunk by chunk. A broken connection returns PDG_E_NET
  * (the caller resumes from the center's offset); the center's answers are followed.
@@ -128,6 +143,9 @@ static enum pdg_code send_segment(struct pdg_https *h, struct pdg_upload_pkg *p,
 	char path[4200], url[96], hoff[64];
 	const char *hdr[] = { hoff, "Content-Type: application/offset+octet-stream",
 			      "Tus-Resumable: 1.0.0", NULL };
+	struct pdg_https_opts saved = h->o;
+	struct seg_progress sp = { .fn = h->o.progress, .ctx = h->o.progress_ctx,
+				   .size = s->size };
 	enum pdg_code rc = PDG_OK;
 	int fd;
 
@@ -143,7 +161,13 @@ static enum pdg_code send_segment(struct pdg_https *h, struct pdg_upload_pkg *p,
 		if (len > chunk)
 			len = chunk;
 		snprintf(hoff, sizeof(hoff), "Upload-Offset: %" PRIu64, *off);
+		if (sp.fn) {
+			sp.base = *off;
+			h->o.progress = on_chunk_progress;
+			h->o.progress_ctx = &sp;
+		}
 		rc = pdg_https_patch_fd(h, url, fd, *off, len, hdr, &r, err);
+		h->o = saved;
 		if (rc) {
 			pdg_https_resp_release(&r);
 			break;

@@ -70,7 +70,7 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 	if (!p->tty && pct % 25 && pct != 100)
 		return;
 	p->last = pct;
-	fprintf(stderr, "%spdigate-upload: %s: %3u%% of this chunk (%" PRIu64 " of %" PRIu64
+	fprintf(stderr, "%spdigate-upload: %s: %3u%% of the segment sent (%" PRIu64 " of %" PRIu64
 		" bytes)%s", p->tty ? "\r" : "", p->pkg, pct, done, total, p->tty ? "" : "\n");
 }
 
