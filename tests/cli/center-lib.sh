@@ -24,8 +24,12 @@
 #   center_kill9                kill -9 the server and wait for it
 #   center_curl WHO CURLARGS... curl as WHO (upload, upload2, dca, dcb, staff, foreign, none)
 #                               against $CENTER_URL; relative URLs: center_curl dca /v1/released
-#   center_upload WHO MEDIUM PKG   upload PKG from MEDIUM/PDIGATE with curl (manifest, then each
+#   center_upload WHO MEDIUM PKG  upload PKG from MEDIUM/PDIGATE with curl (manifest, then each
 #                               segment in one PATCH); prints nothing; fails on any HTTP error
+#   center_fixture DIR [LINES]  all of the above for a test file: PKI, appliance home with projects
+#                               p1 (dc-a) and p1-b (dc-b), images, configuration, registrations
+#   center_export MEDIUM [PROJECT [INPUT]]  export to a folder medium; sets PKG and TOKEN
+#   center_redeem_json TOKEN    redeem as staff; prints the body, then the HTTP status on a line
 
 # center_pki DIR
 center_pki() {
@@ -191,4 +195,44 @@ center_upload() {
 			--data-binary @"$_f" "/v1/packages/$3/segments/$_n" || return 1
 		_n=$((_n + 1))
 	done
+}
+
+# center_fixture DIR: under DIR, a PKI (center_pki DIR/pki), an appliance home DIR/H with projects
+# p1 (sealed to DIR/dca.key) and p1-b (to DIR/dcb.key), a few generated CT images in DIR/in, a
+# center configuration (extra INI lines as further arguments) with every principal registered
+# (center_register). Sets FIX, APPLIANCE_HOME.
+center_fixture() {
+	FIX=$1
+	shift
+	APPLIANCE_HOME=$FIX/H
+	mkdir -p "$FIX" &&
+	center_pki "$FIX/pki" &&
+	printf 'administrator passphrase\n' >"$FIX/pw" &&
+	pdigate init --home "$FIX/H" --site Kita-Hospital --admin-passphrase-file "$FIX/pw" \
+		>/dev/null &&
+	age-keygen -o "$FIX/dca.key" 2>/dev/null && age-keygen -o "$FIX/dcb.key" 2>/dev/null &&
+	pdigate project add p1 --profile jp-pseudonymized \
+		--recipient "$(age-keygen -y "$FIX/dca.key")" --home "$FIX/H" >/dev/null &&
+	pdigate project add p1-b --profile jp-pseudonymized \
+		--recipient "$(age-keygen -y "$FIX/dcb.key")" --home "$FIX/H" >/dev/null &&
+	mkdir -p "$FIX/in" && pdg-dcmgen -n 4 -s 64 -j "$FIX/in" >/dev/null &&
+	center_config "$@" &&
+	center_register "$FIX/H" p1 "$(age-keygen -y "$FIX/dca.key")" \
+		"$(age-keygen -y "$FIX/dcb.key")"
+}
+
+# center_export MEDIUM [PROJECT [INPUT]]: export the fixture's images (or INPUT) to a new
+# folder medium; sets PKG and TOKEN (typed form)
+center_export() {
+	mkdir -p "$1" &&
+	pdigate export --home "$APPLIANCE_HOME" --project "${2:-p1}" --medium "$1" --show-token \
+		"${3:-$FIX/in}" >"$1.out" 2>/dev/null &&
+	PKG=$(sed -n 1p "$1.out") && TOKEN=$(sed -n 2p "$1.out")
+}
+
+# center_redeem_json TOKEN: POST /v1/redeem as staff (certificate); prints "HTTP-status body"
+center_redeem_json() {
+	printf '{"token":"%s"}' "$1" >"$CENTER_DIR/redeem.json"
+	center_curl staff -w '\n%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary @"$CENTER_DIR/redeem.json" /v1/redeem
 }
