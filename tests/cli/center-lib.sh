@@ -236,3 +236,26 @@ center_redeem_json() {
 	center_curl staff -w '\n%{http_code}' -H 'Content-Type: application/json' \
 		--data-binary @"$CENTER_DIR/redeem.json" /v1/redeem
 }
+
+# center_split MEDIUM PKG N: cut the package's ciphertext into N segments, rewrite the manifest
+# and sign it again with the fixture appliance's key (a multi-segment package, as a big export
+# to FAT32 makes)
+center_split() {
+	python3 - "$1/PDIGATE" "$2" "$3" <<-'PY' &&
+	import hashlib, json, os, sys
+	d, pkg, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+	data = open(os.path.join(d, pkg + ".001"), "rb").read()
+	m = json.load(open(os.path.join(d, pkg + ".MAN")))
+	size = -(-len(data) // n)
+	segs = []
+	for i in range(n):
+	    part = data[i * size:(i + 1) * size]
+	    name = "%s.%03d" % (pkg, i + 1)
+	    open(os.path.join(d, name), "wb").write(part)
+	    segs.append({"name": name, "size": len(part), "sha256": hashlib.sha256(part).hexdigest()})
+	m["segments"] = segs
+	open(os.path.join(d, pkg + ".MAN"), "w").write(json.dumps(m, indent=2) + "\n")
+	PY
+	signify-openbsd -S -s "$APPLIANCE_HOME/keys/appliance.sec" -m "$1/PDIGATE/$2.MAN" \
+		-x "$1/PDIGATE/$2.SIG"
+}
