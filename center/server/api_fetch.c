@@ -141,8 +141,34 @@ static int parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *t
 	return 0;
 }
 
+/* A segment being sent: pread from its file in large blocks (MHD's fd responses use 4 KiB). */
+struct sender {
+	int fd;
+	uint64_t from;
+};
+
+static ssize_t send_block(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sender *s = cls;
+	ssize_t n;
+
+	do
+		n = pread(s->fd, buf, max, (off_t)(s->from + pos));
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void send_done(void *cls)
+{
+	struct sender *s = cls;
+
+	close(s->fd);
+	free(s);
+}
+
 enum MHD_Result pdg_api_segment_get(struct pdg_req *r)
 {
+	struct sender *snd;
 	struct pdg_ledger_package p;
 	struct pdg_ledger_segment s;
 	struct pdg_err err;
@@ -171,9 +197,17 @@ enum MHD_Result pdg_api_segment_get(struct pdg_req *r)
 		close(fd);
 		goto io;
 	}
-	resp = MHD_create_response_from_fd_at_offset64(to - from + 1, fd, (uint64_t)from);
-	if (!resp) {
+	snd = malloc(sizeof(*snd));
+	if (!snd) {
 		close(fd);
+		return MHD_NO;
+	}
+	snd->fd = fd;
+	snd->from = from;
+	resp = MHD_create_response_from_callback(to - from + 1, 256 * 1024, send_block, snd,
+						 send_done);
+	if (!resp) {
+		send_done(snd);
 		return MHD_NO;
 	}
 	snprintf(etag, sizeof(etag), "\"%s\"", s.sha256);

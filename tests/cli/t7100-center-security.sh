@@ -97,7 +97,7 @@ test_expect_success 'a chunk over the limit and a manifest over 64 KiB are refus
 		/v1/packages/$PKG2/segments/1)" = 413 &&
 	python3 -c "import base64; print(\"{\\\"manifest\\\":\\\"%s\\\",\\\"signature\\\":\\\"eA==\\\"}\" % base64.b64encode(b\"x\" * 70000).decode())" >huge &&
 	test "$(code upload -H "Content-Type: application/json" --data-binary @huge /v1/packages)" = 413 &&
-	{ printf "X-Big: "; head -c 300000 /dev/zero | tr "\\0" a; echo; } >hdr &&
+	{ printf "X-Big: "; head -c 1100000 /dev/zero | tr "\\0" a; echo; } >hdr &&
 	st=$(code upload -H @hdr /v1/released) && test "$st" -ge 400 &&
 	test "$(code none /v1/health)" = 200
 '
