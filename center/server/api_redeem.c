@@ -19,7 +19,7 @@ static enum MHD_Result limited(struct pdg_req *r, unsigned wait)
 	enum MHD_Result m;
 
 	snprintf(secs, sizeof(secs), "%u", wait);
-	text = json_dumps(json_pack("{s:{s:s, s:s}}", "error", "code", "rate_limited", "message",
+	text = pdg_json_take_dump(json_pack("{s:{s:s, s:s}}", "error", "code", "rate_limited", "message",
 				    "Too many attempts: wait a moment before scanning again."),
 			  JSON_COMPACT);
 	if (!text)

@@ -81,6 +81,14 @@ enum MHD_Result pdg_reply_ledger(struct pdg_req *r, const struct pdg_err *err)
 			       "The service center failed; nothing was changed.", NULL);
 }
 
+char *pdg_json_take_dump(json_t *j, size_t flags)
+{
+	char *text = j ? json_dumps(j, flags) : NULL;
+
+	json_decref(j);
+	return text;
+}
+
 const char *pdg_req_header(struct pdg_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);

@@ -64,6 +64,7 @@ struct pdg_req {
 	struct pdg_segstate *up;
 	int fd;
 	uint64_t offset, end;
+	uint64_t flushed;                       /* write-back started up to here */
 	int up_error;                           /* an error while writing: 500/503 at the end */
 	int done;                               /* a response has been queued */
 };
@@ -85,6 +86,9 @@ enum MHD_Result pdg_reply_empty(struct pdg_req *r, unsigned status, ...);
 
 /* The error reply for a ledger failure code (NOTFOUND 404, IO 503, else 500). */
 enum MHD_Result pdg_reply_ledger(struct pdg_req *r, const struct pdg_err *err);
+
+/* json_dumps(j, flags) then json_decref(j): a malloc'd text (caller frees) or NULL. */
+char *pdg_json_take_dump(json_t *j, size_t flags);
 
 /* A request header's value, or NULL. */
 const char *pdg_req_header(struct pdg_req *r, const char *name);
@@ -131,6 +135,9 @@ void pdg_upload_abort(struct pdg_req *r);
  * and moved to RECEIVED. 0, or -1 with err set.
  */
 int pdg_upload_reconcile(struct pdg_center *c, const char *id, struct pdg_err *err);
+
+/* Free the upload states (at shutdown, when no request runs any more). */
+void pdg_upload_forget_all(struct pdg_center *c);
 
 /* "<blobs>/<id>" and "<blobs>/<id>/<n>[.part]" into buf. 0, or -1 when too long. */
 int pdg_blob_dir(const struct pdg_center *c, const char *id, char *buf, size_t cap);

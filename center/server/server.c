@@ -522,6 +522,7 @@ void pdg_center_stop(struct pdg_center *c)
 		return;
 	if (c->mhd)
 		MHD_stop_daemon(c->mhd);
+	pdg_upload_forget_all(c);
 	pdg_ledger_free(c->ledger);
 	pdg_sessions_free(c->sessions);
 	pdg_ratelimit_free(c->rl_client);

@@ -42,6 +42,17 @@ int pdg_blob_path(const struct pdg_center *c, const char *id, unsigned n, int pa
 	return k > 0 && (size_t)k < cap ? 0 : -1;
 }
 
+void pdg_upload_forget_all(struct pdg_center *c)
+{
+	while (c->segs) {
+		struct pdg_segstate *s = c->segs;
+
+		c->segs = s->next;
+		EVP_MD_CTX_free(s->md);
+		free(s);
+	}
+}
+
 /* Lock segment (pkg, idx): its state, or NULL when somebody else holds it (or no memory). */
 static struct pdg_segstate *seg_lock(struct pdg_center *c, const char *pkg, unsigned idx)
 {
@@ -148,7 +159,7 @@ static enum MHD_Result offset_mismatch(struct pdg_req *r, uint64_t have)
 	enum MHD_Result m;
 
 	snprintf(off, sizeof(off), "%llu", (unsigned long long)have);
-	text = json_dumps(json_pack("{s:{s:s, s:s, s:o}}", "error", "code", "offset_mismatch",
+	text = pdg_json_take_dump(json_pack("{s:{s:s, s:s, s:o}}", "error", "code", "offset_mismatch",
 				    "message", "The upload must continue where the service center "
 				    "stopped: ask again for the offset.", "offset", x), JSON_COMPACT);
 	if (!text)
@@ -249,6 +260,7 @@ enum MHD_Result pdg_upload_begin(struct pdg_req *r, int *go_on)
 	if (r->up->pos != off && rehash(r->up, part, off))
 		goto io;
 	r->offset = off;
+	r->flushed = off;
 	r->end = off + len;
 	*go_on = 1;
 	return MHD_YES;
@@ -273,6 +285,12 @@ void pdg_upload_data(struct pdg_req *r, const char *data, size_t len)
 	}
 	r->offset += len;
 	r->up->pos = r->offset;
+	/* start the write-back of every 8 MiB now, so the fsync before the answer has little left */
+	if (r->offset - r->flushed >= ((uint64_t)8 << 20)) {
+		(void)sync_file_range(r->fd, (off_t)r->flushed, (off_t)(r->offset - r->flushed),
+				      SYNC_FILE_RANGE_WRITE);
+		r->flushed = r->offset;
+	}
 }
 
 void pdg_upload_abort(struct pdg_req *r)

@@ -97,8 +97,9 @@ test_expect_success 'a chunk over the limit and a manifest over 64 KiB are refus
 		/v1/packages/$PKG2/segments/1)" = 413 &&
 	python3 -c "import base64; print(\"{\\\"manifest\\\":\\\"%s\\\",\\\"signature\\\":\\\"eA==\\\"}\" % base64.b64encode(b\"x\" * 70000).decode())" >huge &&
 	test "$(code upload -H "Content-Type: application/json" --data-binary @huge /v1/packages)" = 413 &&
-	{ printf "X-Big: "; head -c 1100000 /dev/zero | tr "\\0" a; echo; } >hdr &&
-	st=$(code upload -H @hdr /v1/released) && test "$st" -ge 400 &&
+	for i in $(seq 1 40); do printf "X-Big-$i: "; head -c 16000 /dev/zero | tr "\\0" a; echo; done >hdr &&
+	{ st=$(code staff -H @hdr /v1/admin/packages) || :; } &&
+	{ test "$st" = 000 || test "$st" -ge 400; } &&
 	test "$(code none /v1/health)" = 200
 '
 test_expect_success 'path traversal and malformed ids are refused, nothing outside the store is read' '
@@ -185,11 +186,17 @@ test_expect_success 'no plaintext of the studies and no secret anywhere in the c
 	echo Yamada >>planted && echo Synthetic >>planted && echo SYN0001 >>planted &&
 	test "$(wc -l <planted)" -ge 10 &&
 	for t in "$TOKEN1" "$TOKEN2" "$TOKENB"; do echo $t | tr -d - | cut -c20-45; done >>planted &&
-	sqlite3 $CENTER_DIR/state/ledger.db .dump >dump.sql 2>/dev/null || :
+	if test -n "${PDG_CENTER_LEDGER:-}"; then
+		${PDG_PG_DUMP:-pg_dump} -d "$PDG_CENTER_LEDGER" >dump.sql
+	else
+		sqlite3 $CENTER_DIR/state/ledger.db .dump >dump.sql
+	fi &&
+	grep -q "$PKG1" dump.sql &&
 	! grep -r -a -F -f planted $CENTER_DIR/state dump.sql
 '
 test_expect_success 'the ledger is consistent; the center stops cleanly on SIGTERM' '
-	center_admin check && center_stop &&
+	center_admin check &&
+	{ center_stop || { grep -v "^ *$" $CENTER_DIR/center.log | tail -40; false; }; } &&
 	! grep -i "sanitizer\\|runtime error" $CENTER_DIR/center.log
 '
 test_done

@@ -216,7 +216,10 @@ int pdg_center_admin_view(struct pdg_ledger *l, const struct pdg_center_config *
 			return 1;
 		}
 		if (arr) {
-			char *s = json_dumps(json_pack("{s:o}", "packages", arr), JSON_INDENT(1));
+			json_t *doc = json_pack("{s:o}", "packages", arr);
+			char *s = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;
+
+			json_decref(doc);
 
 			if (s)
 				puts(s);

@@ -288,9 +288,11 @@ int center_redeem(int argc, char **argv)
 		read_lines(d);
 	}
 	if (d->json) {
-		char *s = json_dumps(json_pack("{s:o, s:I, s:I}", "results", d->results, "released",
-					       (json_int_t)d->released, "refused",
-					       (json_int_t)d->refused), JSON_COMPACT);
+		json_t *doc = json_pack("{s:o, s:I, s:I}", "results", d->results, "released",
+					(json_int_t)d->released, "refused", (json_int_t)d->refused);
+		char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+
+		json_decref(doc);
 
 		d->results = NULL;
 		if (s)
