@@ -21,7 +21,7 @@
 #   center_start [LOG]          start the server in the background; waits until /v1/health
 #                               answers; sets CENTER_PID, CENTER_PORT, CENTER_URL
 #   center_stop                 SIGTERM the server and wait; status 0 if it exited 0
-#   center_kill9                kill -9 the server and wait for it
+#   center_kill9                kill -9 the server and wait for it (fails if it was not running)
 #   center_curl WHO CURLARGS... curl as WHO (upload, upload2, dca, dcb, staff, foreign, none)
 #                               against $CENTER_URL; relative URLs: center_curl dca /v1/released
 #   center_upload WHO MEDIUM PKG  upload PKG from MEDIUM/PDIGATE with curl (manifest, then each
@@ -153,13 +153,22 @@ center_wait() {
 	return 124
 }
 
+# The running server's pid: from center.pid, so that a server started in one test's subshell
+# is the one stopped in the next (or at exit)
+center_pid() {
+	CENTER_PID=$(cat "$CENTER_DIR/center.pid" 2>/dev/null || echo "${CENTER_PID:-}")
+}
+
 center_stop() {
+	center_pid
 	kill -TERM "$CENTER_PID" 2>/dev/null || :
 	center_wait
 }
 
+# center_kill9: kill -9 the server; fails if it was not running
 center_kill9() {
-	kill -9 "$CENTER_PID" 2>/dev/null || :
+	center_pid
+	kill -9 "$CENTER_PID" 2>/dev/null || return 1
 	center_wait || :
 }
 

@@ -21,7 +21,7 @@ trap 'center_stop >/dev/null 2>&1; rm -rf "$TEST_ROOT"' EXIT
 kill_points() {
 	for k in $(seq 1 "$1"); do
 		sleep "0.$(( $(od -An -N1 -tu1 /dev/urandom) % 8 + 1 ))"
-		center_kill9
+		center_kill9 || { echo "the center was not running at kill $k"; return 1; }
 		echo "kill $k" >>"$W/kills"
 		center_start || return 1
 	done
