@@ -22,7 +22,8 @@ static const char usage_text[] =
 	"before the PACS is told it is stored; it then appears in 'pdigate studies'. Runs until\n"
 	"SIGTERM or SIGINT (the association in progress is finished first).\n"
 	"\n"
-	"config.ini, section [receive]: port (104), ae_title (PDIGATE), allowed_callers and\n"
+	"config.ini, section [receive]: listen (IPv4 address to bind; default all), port (104),\n"
+	"ae_title (PDIGATE), allowed_callers and\n"
 	"allowed_addresses (comma-separated; empty: any), spool (default state/spool).\n"
 	"  --port <n>   override the configured port\n";
 

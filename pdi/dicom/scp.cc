@@ -5,12 +5,17 @@
 #include <cstring>
 #include <new>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dcmtk/dcmdata/dcuid.h"
 #include "dcmtk/dcmnet/diutil.h"
+#include "dcmtk/dcmnet/dul.h"
 #include "dcmtk/dcmnet/scp.h"
 #include "dcmtk/oflog/oflog.h"
 #include "dcmtk/ofstd/ofvector.h"
@@ -62,6 +67,9 @@ bool sync_file(const char *path, uint64_t *size)
 class Scp : public DcmSCP {
 public:
 	explicit Scp(const struct pdg_scp_config *cfg) : cfg_(cfg), counter_(0) {}
+
+	/* Serve the one association on the connection DCMTK finds in dcmExternalSocketHandle. */
+	void serve(T_ASC_Network *net) { (void)waitForAssociationRQ(net); }
 
 protected:
 	void event(enum pdg_scp_event ev, const char *ae, const char *addr)
@@ -170,9 +178,6 @@ protected:
 		event(PDG_SCP_EV_ASSOC_ENDED, getPeerAETitle().c_str(), getPeerIP().c_str());
 	}
 
-	OFBool stopAfterCurrentAssociation() override { return *cfg_->stop != 0; }
-	OFBool stopAfterConnectionTimeout() override { return *cfg_->stop != 0; }
-
 	OFCondition handleIncomingCommand(T_DIMSE_Message *msg,
 					  const DcmPresentationContextInfo &pc) override
 	{
@@ -210,6 +215,33 @@ private:
 	OFVector<OFString> profiles_;
 };
 
+/* A TCP socket listening on cfg->listen (IPv4; NULL or "" = every interface) and cfg->port. */
+enum pdg_code open_listener(const struct pdg_scp_config *cfg, int *out, struct pdg_err *err)
+{
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)cfg->port);
+	sa.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (cfg->listen && *cfg->listen && inet_pton(AF_INET, cfg->listen, &sa.sin_addr) != 1)
+		return pdg_err_set(err, PDG_E_INVALID, "listen address '%s' is not an IPv4 address",
+				   cfg->listen);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return pdg_err_sys(err, PDG_E_NET, "cannot create the listening socket");
+	int one = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 16)) {
+		enum pdg_code rc = pdg_err_sys(err, PDG_E_NET, "cannot listen on %s port %u",
+					       cfg->listen && *cfg->listen ? cfg->listen : "*",
+					       cfg->port);
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return PDG_OK;
+}
+
 enum pdg_code run(const struct pdg_scp_config *cfg, struct pdg_err *err)
 {
 	OFLog::configure(OFLogger::OFF_LOG_LEVEL);
@@ -231,12 +263,48 @@ enum pdg_code run(const struct pdg_scp_config *cfg, struct pdg_err *err)
 	echo_ts.push_back(UID_BigEndianExplicitTransferSyntax);
 	if (scp.addPresentationContext(UID_VerificationSOPClass, echo_ts).bad())
 		return pdg_err_set(err, PDG_E_INTERNAL, "cannot add the verification context");
+	int lfd = -1;
+	enum pdg_code rc = open_listener(cfg, &lfd, err);
+	if (rc)
+		return rc;
+	/*
+	 * DcmSCP::listen() would bind every interface: we bind the configured address ourselves
+	 * and accept here; DCMTK's "external socket" path then takes each accepted connection.
+	 * With dcmExternalSocketHandle set, ASC_initializeNetwork opens no listening socket.
+	 */
+	dcmEnableAutomaticInputDataCorrection.set(OFFalse);
+	dcmExternalSocketHandle.set(lfd);
+	T_ASC_Network *net = NULL;
+	OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, (int)cfg->port, (int)t, &net);
+	if (cond.bad()) {
+		dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+		close(lfd);
+		return pdg_err_set(err, PDG_E_NET, "cannot start the DICOM network: %s", cond.text());
+	}
 	if (cfg->on_event)
 		cfg->on_event(cfg->arg, PDG_SCP_EV_LISTENING, NULL, NULL);
-	OFCondition cond = scp.listen();
-	if (*cfg->stop)
-		return PDG_OK;
-	return pdg_err_set(err, PDG_E_NET, "the DICOM listener stopped: %s", cond.text());
+	while (!*cfg->stop) {
+		struct pollfd pfd = { lfd, POLLIN, 0 };
+		int r = poll(&pfd, 1, 1000);
+		if (r <= 0)
+			continue; /* timeout, or EINTR from SIGTERM: look at *stop again */
+		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof peer;
+		/* DCMTK leaks the socket if getpeername fails there: check here first */
+		if (getpeername(cfd, (struct sockaddr *)&peer, &plen)) {
+			close(cfd);
+			continue;
+		}
+		dcmExternalSocketHandle.set(cfd);
+		scp.serve(net); /* DCMTK closes cfd when it drops the association */
+	}
+	dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+	ASC_dropNetwork(&net);
+	close(lfd);
+	return PDG_OK;
 }
 
 } // namespace
