@@ -127,11 +127,8 @@ protected:
 			T_ASC_PresentationContext pc;
 			if (ASC_getPresentationContext(p, i, &pc).bad())
 				continue;
-			bool storage = false;
-			for (int k = 0; k < numberOfDcmAllStorageSOPClassUIDs; k++)
-				if (!strcmp(pc.abstractSyntax, dcmAllStorageSOPClassUIDs[k]))
-					storage = true;
-			if (!storage)
+			/* patient and non-patient (color palette...) storage classes */
+			if (!dcmIsaStorageSOPClassUID(pc.abstractSyntax, ESSC_All))
 				continue;
 			bool seen = false;
 			for (const OFString &c : classes)
