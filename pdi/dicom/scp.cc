@@ -24,11 +24,15 @@
 
 namespace {
 
-/* As stored, no conversion: every transfer syntax we accept is written as received. */
+/*
+ * As stored, no conversion: every transfer syntax we accept is written as received. The order
+ * is our preference within one proposed context, the same as DCMTK's storescp (explicit
+ * little, explicit big, implicit): a big endian file proposed as [big, implicit] arrives as is.
+ */
 const char *const xfer_syntaxes[] = {
 	UID_LittleEndianExplicitTransferSyntax,
-	UID_LittleEndianImplicitTransferSyntax,
 	UID_BigEndianExplicitTransferSyntax,
+	UID_LittleEndianImplicitTransferSyntax,
 	UID_DeflatedExplicitVRLittleEndianTransferSyntax,
 	UID_JPEGProcess1TransferSyntax,
 	UID_JPEGProcess2_4TransferSyntax,

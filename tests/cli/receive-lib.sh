@@ -47,9 +47,9 @@ rx_start() {
 	return 1
 }
 
-# rx_wait: wait (20 s at most) for the receiver to exit; its status is the result.
+# rx_wait [SECONDS]: wait (20 s by default) for the receiver to exit; its status is the result.
 rx_wait() {
-	for i in $(seq 1 200); do
+	for i in $(seq 1 $(( ${1:-20} * 10 ))); do
 		test -s "$TEST_ROOT/rx.rc" && return "$(cat "$TEST_ROOT/rx.rc")"
 		sleep 0.1
 	done
@@ -92,7 +92,17 @@ sys.stdout.buffer.write(d[144 + glen:])
 PY
 }
 
-# rx_digests FILE...: sorted sha256 of the dataset bytes of each file.
+# rx_digests FILE...: sorted sha256 of the dataset bytes of each file (one python for all).
 rx_digests() {
-	for f in "$@"; do rx_dataset "$f" | sha256sum; done | sort
+	python3 - "$@" <<'PY'
+import hashlib, struct, sys
+out = []
+for p in sys.argv[1:]:
+    d = open(p, 'rb').read()
+    assert d[128:132] == b'DICM' and d[132:136] == b'\x02\x00\x00\x00', p
+    glen = struct.unpack('<I', d[140:144])[0]
+    out.append(hashlib.sha256(d[144 + glen:]).hexdigest() + '  -')
+for line in sorted(out):
+    print(line)
+PY
 }
