@@ -55,6 +55,17 @@ PDG_MUST_CHECK enum pdg_code pdg_catalog_ingest(struct pdg_catalog *cat, const c
 						const struct pdg_catalog_origin *origin,
 						int *duplicate, struct pdg_err *err);
 
+/*
+ * Import the file at path (a folder, a CD/DVD): copied into the spool's tmp/ folder, fsync'd,
+ * then as pdg_catalog_ingest. The original is never changed. *duplicate as there.
+ * Errors: PDG_E_NOTFOUND (cannot open or read the file), PDG_E_INVALID (not a regular file),
+ * PDG_E_DICOM (not a PS3.10 file or no SOP Instance UID), PDG_E_IO (the spool: disk full...).
+ * Messages hold no path and no value.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_catalog_import(struct pdg_catalog *cat, const char *path,
+						const struct pdg_catalog_origin *origin,
+						int *duplicate, struct pdg_err *err);
+
 /* What pdg_catalog_reconcile did. */
 struct pdg_catalog_repair {
 	size_t rows_removed;   /* rows whose spool file was missing */

@@ -19,6 +19,7 @@ int cmd_pdi(int argc, char **argv);
 int cmd_reid(int argc, char **argv);
 int cmd_receive(int argc, char **argv);
 int cmd_studies(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_media(int argc, char **argv);
 
 /* `pdigate deid --preview FILE`: options, and the run (deid_preview.c); exit status as above. */
