@@ -288,3 +288,24 @@ enum pdg_code pdg_audit_hook_key_change(const char *home, const char *what,
 
 	return append(home, &ev, err);
 }
+
+enum pdg_code pdg_audit_hook_purge(const char *home, const char *before, size_t removed,
+				   const char *packages, int outcome, const char *desc,
+				   struct pdg_err *err)
+{
+	struct pdg_audit_participant who = process("pdigate purge");
+	char detail[80];
+	struct pdg_audit_object obj = {
+		.type_code = 2, .role = 20, .id_type = pkg_id_type,
+		.id = packages && packages[0] ? packages : "none",
+		.detail_type = "purge", .detail_value = detail, .encrypted = -1, .anonymized = -1,
+	};
+	struct pdg_audit_event ev = {
+		.id = CODE("110103", "DICOM Instances Accessed"), .action = 'D', .outcome = outcome,
+		.outcome_desc = desc ? desc : detail, .participants = &who, .nparticipants = 1,
+		.objects = &obj, .nobjects = 1,
+	};
+
+	snprintf(detail, sizeof(detail), "removed=%zu before=%.10s", removed, before);
+	return append(home, &ev, err);
+}

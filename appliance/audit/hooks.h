@@ -110,4 +110,15 @@ PDG_MUST_CHECK enum pdg_code pdg_audit_hook_key_change(const char *home, const c
 						       const char *fingerprint,
 						       struct pdg_err *err);
 
+/*
+ * purge (pdigate purge --exported-before DATE): DICOM Instances Accessed 110103, action D, the
+ * originals deleted from the spool after their export; the packages they left in as object
+ * (ids, comma-separated, "none" when nothing was purged) with detail "removed=N before=DATE".
+ * outcome 0, or 8 with desc (the failure, no PHI).
+ */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_purge(const char *home, const char *before,
+						  size_t removed, const char *packages,
+						  int outcome, const char *desc,
+						  struct pdg_err *err);
+
 #endif

@@ -153,8 +153,8 @@ enum pdg_code pdg_catalog_insert_row(struct pdg_catalog *cat, const char *path,
 		arrived = now;
 	}
 	/* duplicate? */
-	if (sqlite3_prepare_v2(cat->db, "SELECT 1 FROM instance WHERE sop_instance_uid=?", -1,
-			       &st, NULL))
+	if (sqlite3_prepare_v2(cat->db, "SELECT 1 FROM instance WHERE sop_instance_uid=?"
+			       " AND status != 'purged'", -1, &st, NULL))
 		return pdg_catalog_sqlerr(cat, err, "prepare");
 	sqlite3_bind_text(st, 1, vals[0], -1, SQLITE_STATIC);
 	src = sqlite3_step(st);
@@ -193,6 +193,19 @@ enum pdg_code pdg_catalog_insert_row(struct pdg_catalog *cat, const char *path,
 			return rc;
 		}
 		path = final;
+	}
+	/* an instance purged earlier and sent again is held again: its tombstone goes */
+	if (sqlite3_prepare_v2(cat->db, "DELETE FROM instance WHERE sop_instance_uid=?"
+			       " AND status='purged'", -1, &st, NULL)) {
+		rc = pdg_catalog_sqlerr(cat, err, "prepare");
+		goto fail;
+	}
+	sqlite3_bind_text(st, 1, vals[0], -1, SQLITE_STATIC);
+	src = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (src != SQLITE_DONE) {
+		rc = pdg_catalog_sqlerr(cat, err, "replace a purged instance");
+		goto fail;
 	}
 	if (sqlite3_prepare_v2(cat->db,
 			       "INSERT INTO instance(sop_instance_uid, sop_class_uid, series_uid,"

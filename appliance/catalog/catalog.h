@@ -127,11 +127,16 @@ PDG_MUST_CHECK enum pdg_code pdg_catalog_mark_exported(struct pdg_catalog *cat,
 						       const char *package, struct pdg_err *err);
 
 /*
- * Remove from spool and catalog every instance exported before date (YYYY-MM-DD or
- * YYYYMMDD). Files first, then the rows (a crash between leaves rows without files, which
- * reconcile removes). *removed: instances removed.
+ * Delete from the spool the original of every instance exported before date (YYYY-MM-DD or
+ * YYYYMMDD; compared with the export time, UTC). The rows stay with status 'purged' (the
+ * record of what was held and in which packages it left; pdigate studies shows them); an
+ * instance sent again later is stored again. Files first, then the rows (a crash between
+ * leaves 'exported' rows without files, which reconcile removes). *removed: files deleted.
+ * packages (cap bytes, may be 0): the package ids of the purged instances, comma-separated,
+ * cut with "..." if too long. Errors: PDG_E_INVALID (bad date), PDG_E_IO.
  */
 PDG_MUST_CHECK enum pdg_code pdg_catalog_purge(struct pdg_catalog *cat, const char *date,
-					       size_t *removed, struct pdg_err *err);
+					       size_t *removed, char *packages, size_t cap,
+					       struct pdg_err *err);
 
 #endif

@@ -118,12 +118,12 @@ enum pdg_code pdg_catalog_select(struct pdg_catalog *cat, const char *const *stu
 	*n = 0;
 	for (size_t i = 0; !rc && i < nuids; i++)
 		rc = select_one(cat,
-				"SELECT path FROM instance WHERE study_uid=? AND status != 'quarantined'"
+				"SELECT path FROM instance WHERE study_uid=? AND status NOT IN ('quarantined', 'purged')"
 				" ORDER BY series_uid, CAST(instance_number AS INTEGER), id",
 				study_uids[i], paths, n, &cap, err);
 	for (size_t i = 0; !rc && i < nacc; i++)
 		rc = select_one(cat,
-				"SELECT path FROM instance WHERE accession=? AND status != 'quarantined'"
+				"SELECT path FROM instance WHERE accession=? AND status NOT IN ('quarantined', 'purged')"
 				" ORDER BY study_uid, series_uid, CAST(instance_number AS INTEGER), id",
 				accessions[i], paths, n, &cap, err);
 	if (rc) {
@@ -165,7 +165,7 @@ enum pdg_code pdg_catalog_mark_exported(struct pdg_catalog *cat, const char *con
 }
 
 enum pdg_code pdg_catalog_purge(struct pdg_catalog *cat, const char *date, size_t *removed,
-				struct pdg_err *err)
+				char *packages, size_t cap, struct pdg_err *err)
 {
 	char iso[16];
 	sqlite3_stmt *st = NULL;
@@ -173,13 +173,26 @@ enum pdg_code pdg_catalog_purge(struct pdg_catalog *cat, const char *date, size_
 	int src;
 
 	*removed = 0;
+	if (cap)
+		packages[0] = 0;
 	if (strlen(date) == 8 && strspn(date, "0123456789") == 8)
 		snprintf(iso, sizeof iso, "%.4s-%.2s-%.2s", date, date + 4, date + 6);
-	else if (strlen(date) == 10 && date[4] == '-' && date[7] == '-')
+	else if (strlen(date) == 10 && date[4] == '-' && date[7] == '-' &&
+		 strspn(date, "0123456789") == 4 && strspn(date + 5, "0123456789") == 2 &&
+		 strspn(date + 8, "0123456789") == 2)
 		pdg_str_copy(iso, sizeof iso, date);
 	else
 		return pdg_err_set(err, PDG_E_INVALID, "bad date '%s' (YYYY-MM-DD)", date);
-	/* files first: a crash then leaves rows without files, which reconcile drops */
+	if (sqlite3_prepare_v2(cat->db,
+			       "SELECT group_concat(DISTINCT packages) FROM instance"
+			       " WHERE status='exported' AND exported < ?", -1, &st, NULL))
+		return pdg_catalog_sqlerr(cat, err, "prepare");
+	sqlite3_bind_text(st, 1, iso, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && cap &&
+	    (size_t)snprintf(packages, cap, "%s", col(st, 0)) >= cap && cap > 4)
+		memcpy(packages + cap - 4, "...", 4);
+	sqlite3_finalize(st);
+	/* files first: a crash then leaves 'exported' rows without files, which reconcile drops */
 	if (sqlite3_prepare_v2(cat->db,
 			       "SELECT path FROM instance WHERE status='exported' AND exported < ?",
 			       -1, &st, NULL))
@@ -192,13 +205,14 @@ enum pdg_code pdg_catalog_purge(struct pdg_catalog *cat, const char *date, size_
 	sqlite3_finalize(st);
 	if (src != SQLITE_DONE)
 		return pdg_catalog_sqlerr(cat, err, "list exported instances");
+	/* the rows stay as the record of what was held and where it went */
 	if (sqlite3_prepare_v2(cat->db,
-			       "DELETE FROM instance WHERE status='exported' AND exported < ?", -1,
-			       &st, NULL))
+			       "UPDATE instance SET status='purged' WHERE status='exported'"
+			       " AND exported < ?", -1, &st, NULL))
 		return pdg_catalog_sqlerr(cat, err, "prepare");
 	sqlite3_bind_text(st, 1, iso, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = pdg_catalog_sqlerr(cat, err, "remove purged rows");
+		rc = pdg_catalog_sqlerr(cat, err, "mark purged instances");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -46,7 +46,7 @@ static enum pdg_code drop_orphan_rows(struct pdg_catalog *cat, size_t *n, struct
 	struct stat sb;
 	int src;
 
-	if (sqlite3_prepare_v2(cat->db, "SELECT id, path FROM instance", -1, &st, NULL) ||
+	if (sqlite3_prepare_v2(cat->db, "SELECT id, path FROM instance WHERE status != 'purged'", -1, &st, NULL) ||
 	    sqlite3_prepare_v2(cat->db, "DELETE FROM instance WHERE id=?", -1, &del, NULL)) {
 		rc = pdg_catalog_sqlerr(cat, err, "prepare");
 		goto out;

@@ -39,3 +39,32 @@ enum pdg_code pdg_cmd_open_catalog(const char *home, struct pdg_catalog **cat, c
 	}
 	return pdg_catalog_open(db, spool, cat, err);
 }
+
+enum pdg_code pdg_cmd_catalog_inputs(const char *home, const char *const *uids, size_t nuids,
+				     const char *const *acc, size_t nacc, char ***paths,
+				     size_t *n, struct pdg_err *err)
+{
+	struct pdg_catalog *cat = NULL;
+	char spool[4096];
+	enum pdg_code rc = pdg_cmd_open_catalog(home, &cat, spool, sizeof spool, err);
+
+	if (rc)
+		return rc;
+	rc = pdg_catalog_select(cat, uids, nuids, acc, nacc, paths, n, err);
+	pdg_catalog_close(cat);
+	return rc;
+}
+
+enum pdg_code pdg_cmd_catalog_exported(const char *home, const char *const *paths, size_t n,
+				       const char *package, struct pdg_err *err)
+{
+	struct pdg_catalog *cat = NULL;
+	char spool[4096];
+	enum pdg_code rc = pdg_cmd_open_catalog(home, &cat, spool, sizeof spool, err);
+
+	if (rc)
+		return rc;
+	rc = pdg_catalog_mark_exported(cat, paths, n, package, err);
+	pdg_catalog_close(cat);
+	return rc;
+}

@@ -20,6 +20,7 @@ int cmd_reid(int argc, char **argv);
 int cmd_receive(int argc, char **argv);
 int cmd_studies(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
 int cmd_media(int argc, char **argv);
 
 /* `pdigate deid --preview FILE`: options, and the run (deid_preview.c); exit status as above. */
@@ -74,5 +75,17 @@ enum pdg_code pdg_cmd_sheet_store(const char *home, const struct pdg_sheetrec *r
  */
 enum pdg_code pdg_cmd_sheet_load(const char *home, const char *pkgid, const char *identity,
 				 struct pdg_sheetrec *r, struct pdg_err *err);
+
+/*
+ * The spool paths of the studies named by study UID or accession number in home's catalog
+ * (pdg_catalog_select), for pdigate export. *paths freed with pdg_catalog_paths_free.
+ */
+enum pdg_code pdg_cmd_catalog_inputs(const char *home, const char *const *uids, size_t nuids,
+				     const char *const *acc, size_t nacc, char ***paths,
+				     size_t *n, struct pdg_err *err);
+
+/* Record in home's catalog that the inputs exported are in package (others untouched). */
+enum pdg_code pdg_cmd_catalog_exported(const char *home, const char *const *paths, size_t n,
+				       const char *package, struct pdg_err *err);
 
 #endif

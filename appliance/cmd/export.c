@@ -13,6 +13,7 @@
 
 #include "appliance/audit/hooks.h"
 #include "appliance/batch/pool.h"
+#include "appliance/catalog/catalog.h"
 #include "appliance/cmd/batchreport.h"
 #include "appliance/cmd/cmds.h"
 #include "appliance/export/export.h"
@@ -25,13 +26,14 @@
 #include "appliance/print/print.h"
 
 #define EXIT_QUARANTINED 3
+#define CATALOG_MAX 64 /* --study / --accession values */
 
 static const char usage_text[] =
 	"usage: pdigate export --project <name> --medium <dir>|auto [--eject] [--home <dir>]\n"
 	"                      [--jobs <n>]\n"
 	"                      [--sheet <file.pdf> [--print <queue>]] [--operator <name>]\n"
 	"                      [--show-token] [--json]\n"
-	"                      <input>...\n"
+	"                      [--study <uid>]... [--accession <number>]... [<input>...]\n"
 	"\n"
 	"De-identify DICOM files (files and folders, searched recursively) with the project's\n"
 	"profile, build one IHE PDI file set, seal it so that only the project's data centers\n"
@@ -52,6 +54,10 @@ static const char usage_text[] =
 	"  --print <queue>   also print the sheet on this CUPS queue (needs --sheet)\n"
 	"  --show-token      also print the release token (it opens the package: keep it secret)\n"
 	"  --json            print one JSON document on stdout\n"
+	"  --study <uid>     export the study with this Study Instance UID from the catalog of\n"
+	"                    received and imported studies (see 'pdigate studies'); repeatable\n"
+	"  --accession <n>   export the studies with this accession number from the catalog;\n"
+	"                    repeatable. The catalog records the package of what was exported\n"
 	"\n"
 	"exit status: 0 package written with every input, 3 package written but some inputs were\n"
 	"quarantined, 1 failure (nothing that looks complete is left on the medium), 2 usage\n";
@@ -216,6 +222,31 @@ static enum pdg_code pick_stick(const char *home, struct pdg_medium *list,
 	return rc ? rc : pdg_media_pick(list, n, stick, err);
 }
 
+/* Record the package of every exported input in the catalog; 0 or -1 (reported). */
+static int mark_catalog(const char *home, const struct pdg_export_result *r)
+{
+	const char **paths = calloc(r->batch.in.n ? r->batch.in.n : 1, sizeof *paths);
+	struct pdg_err err = { 0 };
+	size_t n = 0;
+
+	if (!paths) {
+		pdg_log(PDG_LOG_ERR, "package %s was written, but out of memory for the catalog",
+			r->manifest.package_id);
+		return -1;
+	}
+	for (size_t i = 0; i < r->batch.in.n; i++)
+		if (r->batch.in.v[i].outcome == PDG_OUTCOME_EXPORTED)
+			paths[n++] = r->batch.in.v[i].path;
+	if (pdg_cmd_catalog_exported(home, paths, n, r->manifest.package_id, &err)) {
+		pdg_log(PDG_LOG_ERR, "package %s was written, but the catalog was not updated: %s",
+			r->manifest.package_id, err.msg);
+		free(paths);
+		return -1;
+	}
+	free(paths);
+	return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -230,6 +261,8 @@ int cmd_export(int argc, char **argv)
 		{ "print", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "eject", no_argument, NULL, 'E' },
+		{ "study", required_argument, NULL, 'U' },
+		{ "accession", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -243,8 +276,13 @@ int cmd_export(int argc, char **argv)
 	struct pdg_err err = { 0 };
 	struct pdg_err aerr = { 0 };
 	const char *home = NULL, *sheet = NULL, *operator_name = NULL, *printer = NULL;
-	int c, json = 0, show_token = 0, eject = 0, rc;
+	int c, json = 0, show_token = 0, eject = 0, rc, catalog_failed;
 	uint64_t v;
+	const char *uids[CATALOG_MAX], *acc[CATALOG_MAX];
+	size_t nuids = 0, nacc = 0, ninputs;
+	char **cpaths = NULL;
+	size_t ncp = 0;
+	const char **inputs;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -289,6 +327,18 @@ int cmd_export(int argc, char **argv)
 		case 'E':
 			eject = 1;
 			break;
+		case 'U':
+		case 'A':
+			if ((c == 'U' ? nuids : nacc) == CATALOG_MAX) {
+				pdg_log(PDG_LOG_ERR, "at most %d --study and %d --accession",
+					CATALOG_MAX, CATALOG_MAX);
+				return 2;
+			}
+			if (c == 'U')
+				uids[nuids++] = optarg;
+			else
+				acc[nacc++] = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -297,7 +347,8 @@ int cmd_export(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!o.project || !o.medium || optind >= argc || (printer && !sheet) ||
+	if (!o.project || !o.medium || (optind >= argc && !nuids && !nacc) ||
+	    (printer && !sheet) ||
 	    (eject && strcmp(o.medium, "auto"))) {
 		fputs(usage_text, stderr);
 		return 2;
@@ -317,8 +368,26 @@ int cmd_export(int argc, char **argv)
 		snprintf(noserial, sizeof(noserial), "%04x:%04x", stick->vendor, stick->product);
 		o.medium_serial = stick->serial[0] ? stick->serial : noserial;
 	}
-	rc = pdg_export_run(&o, (const char *const *)argv + optind, (size_t)(argc - optind), &r,
-			    &err);
+	if ((nuids || nacc) &&
+	    pdg_cmd_catalog_inputs(o.home, uids, nuids, acc, nacc, &cpaths, &ncp, &err)) {
+		pdg_log(PDG_LOG_ERR, "%s", err.msg);
+		return 1;
+	}
+	ninputs = (size_t)(argc - optind) + ncp;
+	if (!(inputs = calloc(ninputs, sizeof *inputs))) {
+		pdg_catalog_paths_free(cpaths, ncp);
+		pdg_log(PDG_LOG_ERR, "out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < (size_t)(argc - optind); i++)
+		inputs[i] = argv[optind + (int)i];
+	for (size_t i = 0; i < ncp; i++)
+		inputs[(size_t)(argc - optind) + i] = cpaths[i];
+	rc = pdg_export_run(&o, inputs, ninputs, &r, &err);
+	/* a catalog that cannot be updated fails the command; the package stays written */
+	catalog_failed = !rc && ncp && mark_catalog(o.home, &r);
+	free(inputs);
+	pdg_catalog_paths_free(cpaths, ncp);
 	if (prog.tty)
 		fputs("\r\033[K", stderr);
 	if (r.batch.in.n)
@@ -370,6 +439,8 @@ int cmd_export(int argc, char **argv)
 		if (show_token)
 			printf("%s\n", text.typed);
 	}
+	if (!rc && catalog_failed)
+		rc = 1;
 	if (!rc)
 		rc = r.batch.quarantined || r.batch.skipped ? EXIT_QUARANTINED : 0;
 	pdg_token_text_wipe(&text);

@@ -25,6 +25,7 @@ static const struct {
 	{ "receive", cmd_receive, "Receive studies from the PACS (DICOM storage SCP)" },
 	{ "studies", cmd_studies, "List the studies in the catalog" },
 	{ "import", cmd_import, "Import studies from a folder or a CD/DVD into the catalog" },
+	{ "purge", cmd_purge, "Delete exported originals from the spool" },
 	{ "media", cmd_media, "List, check and eject USB sticks" },
 	{ "reid", cmd_reid, "Re-identify a pseudonym (administrator)" },
 };
