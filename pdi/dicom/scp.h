@@ -67,9 +67,12 @@ struct pdg_scp_config {
 
 /*
  * Serve associations one after the other until *cfg->stop becomes non-zero: an association in
- * progress is finished first (its instances are answered), no new one is accepted. Returns
- * PDG_E_OK after a requested stop; PDG_E_NET if the port cannot be opened; PDG_E_INVALID
- * for a bad configuration.
+ * progress is finished first (its instances are answered), no new one is accepted. The
+ * listening socket is bound to cfg->listen only (DCMTK's own listener would bind every
+ * interface): each accepted connection goes to DCMTK through dcmExternalSocketHandle (a
+ * process global: one pdg_scp_run per process). Returns PDG_OK after a requested stop;
+ * PDG_E_NET if the port cannot be opened; PDG_E_INVALID for a bad configuration (also a
+ * listen value that is not an IPv4 address).
  */
 PDG_MUST_CHECK enum pdg_code pdg_scp_run(const struct pdg_scp_config *cfg, struct pdg_err *err);
 
