@@ -9,13 +9,58 @@ using namespace pdg_dcm_impl;
 
 namespace {
 
-/* The element tag in item (not searching into sequences), or NULL. */
+/*
+ * DcmItem keeps its elements in a protected DcmList, in ascending tag order. Reaching it lets
+ * the shim search from the list's cursor and remove or replace the element under the cursor:
+ * the engine walks an item in tag order, so each lookup costs a step instead of a scan from
+ * the head, and a remove or replace no scan at all (DcmItem::remove(DcmObject *) scans from
+ * the head, DcmItem::insert from the tail; both are quadratic over a ~600-element header).
+ * Only the list's cursor is moved here; every change keeps DCMTK's invariants (order, parent).
+ */
+struct item_list : DcmItem {
+	static DcmList *of(DcmItem *item)
+	{
+		return item->*(&item_list::elementList);
+	}
+};
+
+/*
+ * The element tag in item (not searching into sequences), or NULL. On success the item's list
+ * cursor is on the element. Searches forward from the cursor when tag sorts after it, else
+ * from the head; the list is sorted, so the scan stops at the first larger tag.
+ */
 DcmElement *find(DcmItem *item, uint32_t tag)
 {
-	DcmElement *el = NULL;
-	if (item->findAndGetElement(key_of(tag), el, OFFalse).bad())
+	DcmList *list = item_list::of(item);
+	const DcmTagKey key = key_of(tag);
+	DcmObject *o;
+
+	if (!list || list->empty())
 		return NULL;
-	return el;
+	o = list->get(ELP_atpos);
+	if (!o || key < o->getTag())
+		o = list->seek(ELP_first);
+	for (; o; o = list->seek(ELP_next)) {
+		const DcmTag &t = o->getTag();
+		if (t == key)
+			return OFstatic_cast(DcmElement *, o);
+		if (key < t)
+			break;
+	}
+	return NULL;
+}
+
+/* Unlink el, found by find() just before (so under the cursor), from item and delete it. */
+void remove_found(DcmItem *item, DcmElement *el)
+{
+	DcmList *list = item_list::of(item);
+
+	if (list->get(ELP_atpos) == el)
+		list->remove(); /* the cursor moves to the next element */
+	else
+		(void)item->remove(el); /* not under the cursor: DCMTK's own scan */
+	el->setParent(NULL);
+	delete el;
 }
 
 bool is_sequence(DcmElement *el)
@@ -210,8 +255,8 @@ enum pdg_code put_element(DcmItem *item, uint32_t tag, DcmEVR vr, const void *da
 	if (len > 0xfffffffeu)
 		return pdg_err_set(err, PDG_E_LIMIT, "value for (%04x,%04x) too long",
 				   PDG_TAG_GROUP(tag), PDG_TAG_ELEM(tag));
-	DcmTag t(key_of(tag));
-	t.setVR(DcmVR(vr));
+	/* DcmTag(key, vr) does no dictionary lookup (and takes no dictionary lock) */
+	DcmTag t(key_of(tag), DcmVR(vr));
 	DcmElement *el = NULL;
 	OFCondition c = DcmItem::newDicomElementWithVR(el, t);
 	if (c.bad() || !el)
@@ -221,8 +266,18 @@ enum pdg_code put_element(DcmItem *item, uint32_t tag, DcmEVR vr, const void *da
 		c = el->putString(static_cast<const char *>(data), (Uint32)len);
 	else
 		c = set_bytes(el, data, len);
-	if (c.good())
-		c = item->insert(el, OFTrue /* replace */);
+	if (c.good()) {
+		DcmElement *old = find(item, tag);
+		if (old) {
+			/* replace under the cursor: same place in the (sorted) list */
+			remove_found(item, old);
+			DcmList *list = item_list::of(item);
+			list->insert(el, ELP_prev); /* before the follower, or appended */
+			el->setParent(item);
+		} else {
+			c = item->insert(el, OFFalse);
+		}
+	}
 	if (c.bad()) {
 		delete el;
 		return pdg_err_set(err, PDG_E_INVALID, "cannot set (%04x,%04x) as %s: %s",
@@ -471,7 +526,7 @@ extern "C" enum pdg_code pdg_dcm_remove(struct pdg_dcm_item *handle, uint32_t ta
 	DcmElement *el = find(item, tag);
 	if (!el)
 		return PDG_OK;
-	delete item->remove(el);
+	remove_found(item, el);
 	return PDG_OK;
 	PDG_DCM_CATCH(err)
 }
