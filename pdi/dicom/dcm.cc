@@ -4,6 +4,8 @@
 #include <cstring>
 #include <mutex>
 
+#include <cerrno>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +18,9 @@
 #include "dcmtk/dcmjpls/djencode.h"
 #include "dcmtk/oflog/oflog.h"
 
+extern "C" {
+#include "lib/fdio.h"
+}
 #include "lib/version.h"
 #include "pdi/dicom/dcm_impl.h"
 #include "pdi/dicom/dcm_scan.h"
@@ -148,6 +153,136 @@ enum pdg_code build_meta(struct pdg_dcm *dcm, E_TransferSyntax xfer, const char 
 	return PDG_OK;
 }
 
+/*
+ * The dataset's Pixel Data when it can be copied from the source file instead of through
+ * DCMTK: the object was read lazily, the element is the dataset's last, still on disk
+ * (never loaded, so never changed: a changed or replaced value is in memory), native, of the
+ * even length the pre-scan found at pix_off, and the file is written in the transfer syntax
+ * it was read with, little endian, so its bytes on disk are exactly the bytes to write.
+ */
+DcmElement *streamable_pixels(struct pdg_dcm *dcm, E_TransferSyntax xfer)
+{
+	if (dcm->src.empty() || !dcm->pix_len || (dcm->pix_len & 1) || xfer != dcm->xfer ||
+	    (xfer != EXS_LittleEndianExplicit && xfer != EXS_LittleEndianImplicit))
+		return NULL;
+	DcmList *list = item_list::of(dcm->ff.getDataset());
+	DcmObject *last = list->empty() ? NULL : list->seek(ELP_last);
+	if (!last || last->getTag() != DCM_PixelData)
+		return NULL;
+	DcmElement *el = dynamic_cast<DcmPixelData *>(last);
+	if (!el || el->valueLoaded() || el->getLengthField() != dcm->pix_len)
+		return NULL;
+	const DcmEVR vr = DcmVR(el->getVR()).getValidEVR();
+	if (vr != EVR_OB && vr != EVR_OW)
+		return NULL;
+	return el;
+}
+
+/* Takes the last element out of the dataset for a write, and puts it back in every case. */
+struct detached_last {
+	DcmDataset *ds;
+	DcmElement *el;
+	detached_last(DcmDataset *d, DcmElement *e) : ds(d), el(e)
+	{
+		DcmList *list = item_list::of(ds);
+		list->seek(ELP_last);
+		list->remove();
+		el->setParent(NULL);
+	}
+	~detached_last()
+	{
+		item_list::of(ds)->append(el);
+		el->setParent(ds);
+	}
+	detached_last(const detached_last &) = delete;
+	detached_last &operator=(const detached_last &) = delete;
+};
+
+/* Close fd keeping errno. */
+void close_keep_errno(int fd)
+{
+	int e = errno;
+	close(fd);
+	errno = e;
+}
+
+/*
+ * Append the Pixel Data element el (header, then its value copied from the source file by
+ * copy_file_range, or read/write where the kernel cannot) to the file at path.
+ */
+enum pdg_code append_pixels(struct pdg_dcm *dcm, DcmElement *el, E_TransferSyntax xfer,
+			    const char *path, struct pdg_err *err)
+{
+	uint8_t h[12] = {0xe0, 0x7f, 0x10, 0x00};
+	size_t hlen;
+	uint32_t len = dcm->pix_len;
+	struct stat st;
+
+	if (xfer == EXS_LittleEndianExplicit) {
+		const char *vr = DcmVR(el->getVR()).getValidVRName();
+		h[4] = (uint8_t)vr[0];
+		h[5] = (uint8_t)vr[1];
+		h[6] = h[7] = 0;
+		hlen = 12;
+	} else {
+		hlen = 8;
+	}
+	for (int i = 0; i < 4; i++)
+		h[hlen - 4 + i] = (uint8_t)(len >> (8 * i));
+
+	int in = open(dcm->src.c_str(), O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot write '%s': cannot reopen its source", path);
+	if (fstat(in, &st) || (uint64_t)st.st_size < dcm->pix_off + len) {
+		close(in);
+		return pdg_err_set(err, PDG_E_DICOM, "cannot write '%s': its source file changed",
+				   path);
+	}
+	int out = open(path, O_WRONLY | O_CLOEXEC);
+	if (out < 0) {
+		close_keep_errno(in);
+		return pdg_err_sys(err, PDG_E_IO, "cannot write '%s'", path);
+	}
+	/* the header at the end, then the value from the file position on */
+	off_t in_off = (off_t)dcm->pix_off;
+	bool ok = lseek(out, 0, SEEK_END) >= 0 && pdg_write_full(out, h, hlen) == 0;
+	uint64_t left = len;
+	bool kernel = true;
+	while (ok && left) {
+		ssize_t n;
+		if (kernel) {
+			n = copy_file_range(in, &in_off, out, NULL, left, 0);
+			if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+				      errno == EOPNOTSUPP)) {
+				kernel = false; /* another file system, or no support: copy by hand */
+				continue;
+			}
+		} else {
+			uint8_t buf[65536];
+			n = pread(in, buf, left < sizeof(buf) ? left : sizeof(buf), in_off);
+			if (n > 0 && pdg_write_full(out, buf, (size_t)n))
+				n = -1;
+			if (n > 0)
+				in_off += n;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO; /* the source ended early: it changed under us */
+		ok = n > 0;
+		if (ok)
+			left -= (uint64_t)n;
+	}
+	close(in);
+	if (!ok) {
+		close_keep_errno(out);
+		return pdg_err_sys(err, PDG_E_IO, "cannot write '%s'", path);
+	}
+	if (close(out))
+		return pdg_err_sys(err, PDG_E_IO, "cannot write '%s'", path);
+	return PDG_OK;
+}
+
 } // namespace
 
 namespace pdg_dcm_impl {
@@ -179,7 +314,8 @@ extern "C" enum pdg_code pdg_dcm_read(const char *path, unsigned flags, struct p
 	 * than PDG_DCM_MAX_DEPTH before DCMTK's recursive parser sees it (its recursion depth
 	 * follows the nesting of the input, so deep nesting could exhaust the stack).
 	 */
-	if ((rc = pdg_dcm_scan_file(path, PDG_DCM_MAX_DEPTH, err)))
+	struct pdg_dcm_scan_info info;
+	if ((rc = pdg_dcm_scan_file(path, PDG_DCM_MAX_DEPTH, &info, err)))
 		return rc;
 
 	dcm = new struct pdg_dcm;
@@ -218,6 +354,10 @@ extern "C" enum pdg_code pdg_dcm_read(const char *path, unsigned flags, struct p
 			delete dcm;
 			return fail(err, PDG_E_DICOM, "cannot load DICOM values", c);
 		}
+	} else if (info.pixel_length > PDG_DCM_LAZY_THRESHOLD) {
+		dcm->src = path;
+		dcm->pix_off = info.pixel_offset;
+		dcm->pix_len = info.pixel_length;
 	}
 	*out = dcm;
 	return PDG_OK;
@@ -279,8 +419,23 @@ extern "C" enum pdg_code pdg_dcm_write(struct pdg_dcm *dcm, const char *path,
 	 * values. Group lengths are dropped (retired, PS3.5 7.2). The meta header was built
 	 * above (DCMTK's own update would stamp its implementation UID), so it is left alone.
 	 */
-	OFCondition c = dcm->ff.saveFile(OFFilename(path), xfer, EET_UndefinedLength,
-					 EGL_withoutGL, EPD_noChange, 0, 0, EWM_dontUpdateMeta);
+	/*
+	 * Untouched native pixel data goes from file to file in the kernel (copy_file_range):
+	 * DCMTK would read it into memory and write it out again. DCMTK writes everything before
+	 * it; the element, always the dataset's last, follows with the bytes DCMTK would write.
+	 */
+	DcmElement *pixels = streamable_pixels(dcm, xfer);
+	OFCondition c = EC_Normal;
+	if (pixels) {
+		detached_last detached(ds, pixels);
+		c = dcm->ff.saveFile(OFFilename(path), xfer, EET_UndefinedLength, EGL_withoutGL,
+				     EPD_noChange, 0, 0, EWM_dontUpdateMeta);
+		if (c.bad())
+			return pdg_err_set(err, PDG_E_DICOM, "cannot write '%s': %s", path, c.text());
+		return append_pixels(dcm, pixels, xfer, path, err);
+	}
+	c = dcm->ff.saveFile(OFFilename(path), xfer, EET_UndefinedLength, EGL_withoutGL,
+			     EPD_noChange, 0, 0, EWM_dontUpdateMeta);
 	if (xfer != dcm->xfer) {
 		/*
 		 * Writing converts only the file: the object goes back to the representation it

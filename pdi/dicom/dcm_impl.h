@@ -11,6 +11,7 @@
 #endif
 
 #include <new>
+#include <string>
 
 #include "dcmtk/config/osconfig.h"
 #include "dcmtk/dcmdata/dctk.h"
@@ -21,6 +22,14 @@
 struct pdg_dcm {
 	DcmFileFormat ff;
 	E_TransferSyntax xfer; /* the one read with, or explicit VR little endian when created */
+	/*
+	 * A lazily read object: the file it came from and where its top-level native Pixel Data
+	 * value lies there (pix_len 0: none). pdg_dcm_write copies that value from file to file
+	 * in the kernel when the element is still untouched on disk (dcm.cc, write_streamed).
+	 */
+	std::string src;
+	uint64_t pix_off = 0;
+	uint32_t pix_len = 0;
 };
 
 namespace pdg_dcm_impl {
@@ -34,6 +43,18 @@ inline struct pdg_dcm_item *handle_of(DcmItem *i)
 {
 	return reinterpret_cast<struct pdg_dcm_item *>(i);
 }
+
+/*
+ * DcmItem keeps its elements in a protected DcmList, in ascending tag order. Reaching it lets
+ * the shim work from the list's cursor (dcm_item.cc) and take the last element (dcm.cc)
+ * without DCMTK's scans from the head. Callers keep DCMTK's invariants (order, parent).
+ */
+struct item_list : DcmItem {
+	static DcmList *of(DcmItem *item)
+	{
+		return item->*(&item_list::elementList);
+	}
+};
 
 inline DcmTagKey key_of(uint32_t tag)
 {

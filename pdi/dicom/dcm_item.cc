@@ -9,20 +9,10 @@ using namespace pdg_dcm_impl;
 
 namespace {
 
-/*
- * DcmItem keeps its elements in a protected DcmList, in ascending tag order. Reaching it lets
- * the shim search from the list's cursor and remove or replace the element under the cursor:
- * the engine walks an item in tag order, so each lookup costs a step instead of a scan from
- * the head, and a remove or replace no scan at all (DcmItem::remove(DcmObject *) scans from
- * the head, DcmItem::insert from the tail; both are quadratic over a ~600-element header).
- * Only the list's cursor is moved here; every change keeps DCMTK's invariants (order, parent).
- */
-struct item_list : DcmItem {
-	static DcmList *of(DcmItem *item)
-	{
-		return item->*(&item_list::elementList);
-	}
-};
+/* The shim edits from the list's cursor: the engine walks an item in tag order, so each lookup
+ * costs a step instead of a scan from the head, and a remove or replace no scan at all
+ * (DcmItem::remove(DcmObject *) scans from the head, DcmItem::insert from the tail: both are
+ * quadratic over a ~600-element header). */
 
 /*
  * The element tag in item (not searching into sequences), or NULL. On success the item's list

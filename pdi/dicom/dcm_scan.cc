@@ -98,6 +98,7 @@ struct scan {
 	int max_depth;
 	int sys_err;
 	struct pdg_err *err;
+	struct pdg_dcm_scan_info info;
 };
 
 enum pdg_code corrupt(struct scan *s, const char *what)
@@ -219,6 +220,10 @@ enum pdg_code walk(struct scan *s, uint64_t pos, bool implicit)
 		if (!container) {
 			if (s->r->size - pos < len)
 				return truncated(s);
+			if (g == 0x7fe0 && e == 0x0010 && stack.size() == 1 && !be) {
+				s->info.pixel_offset = pos;
+				s->info.pixel_length = len;
+			}
 			pos += len;
 			continue;
 		}
@@ -288,17 +293,20 @@ struct reader_owner {
 
 } // namespace
 
-enum pdg_code pdg_dcm_scan_file(const char *path, int max_depth, struct pdg_err *err)
+enum pdg_code pdg_dcm_scan_file(const char *path, int max_depth, struct pdg_dcm_scan_info *info,
+			       struct pdg_err *err)
 {
 	struct stat st;
 	struct reader_owner owner = {new struct reader};
 	struct reader *r = owner.r;
-	struct scan s = {r, path, false, max_depth, 0, err};
+	struct scan s = {r, path, false, max_depth, 0, err, {0, 0}};
 	enum pdg_code rc;
 	uint8_t h[132];
 	uint64_t pos = 0;
 	bool implicit = false;
 
+	if (info)
+		*info = {0, 0};
 	r->base = 0;
 	r->len = 0;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -337,5 +345,9 @@ enum pdg_code pdg_dcm_scan_file(const char *path, int max_depth, struct pdg_err 
 		else
 			return pdg_err_set(err, PDG_E_DICOM, "'%s': not a DICOM file", path);
 	}
-	return walk(&s, pos, implicit);
+	if ((rc = walk(&s, pos, implicit)))
+		return rc;
+	if (info)
+		*info = s.info;
+	return PDG_OK;
 }

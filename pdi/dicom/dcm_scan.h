@@ -9,6 +9,8 @@
 #ifndef PDG_DCM_SCAN_H
 #define PDG_DCM_SCAN_H
 
+#include <cstdint>
+
 extern "C" {
 #include "lib/err.h"
 }
@@ -22,7 +24,18 @@ extern "C" {
  * item tag counts as a sequence) and is not a full validation: DCMTK's parse decides.
  * Deflated transfer syntax: only the meta header is scanned.
  */
+/*
+ * What the scan saw that the writer can use: where the top-level native Pixel Data value
+ * (7fe0,0010) lies in the file (value_offset, value_length; length 0 when there is none, it is
+ * encapsulated, or the dataset is big endian or deflated). Filled only on success.
+ */
+struct pdg_dcm_scan_info {
+	uint64_t pixel_offset;
+	uint32_t pixel_length;
+};
+
 PDG_MUST_CHECK enum pdg_code pdg_dcm_scan_file(const char *path, int max_depth,
+					       struct pdg_dcm_scan_info *info,
 					       struct pdg_err *err);
 
 #endif

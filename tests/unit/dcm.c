@@ -528,6 +528,94 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* Write path from in (lazily read when lazy), with Patient Name changed; optional new pixels. */
+static void edit_and_write(const char *in, unsigned flags, const uint16_t *new_px, size_t n,
+			   const char *out)
+{
+	struct pdg_dcm *d = read_ok(in, flags);
+	struct pdg_err err;
+
+	put(pdg_dcm_dataset(d), TAG_PATIENT_NAME, "Changed^Name");
+	if (new_px)
+		assert_int_equal(pdg_dcm_put_raw(pdg_dcm_dataset(d), TAG_PIXEL_DATA, "OW", new_px,
+						 n * sizeof(*new_px), &err),
+				 PDG_OK);
+	write_ok(d, out, NULL);
+	pdg_dcm_free(d);
+}
+
+static void assert_files_equal(const char *a, const char *b)
+{
+	size_t na, nb;
+	uint8_t *da = slurp(a, &na), *db = slurp(b, &nb);
+
+	assert_int_equal(na, nb);
+	assert_memory_equal(da, db, na);
+	free(da);
+	free(db);
+}
+
+/*
+ * Untouched pixel data of a lazily read object is copied from file to file (dcm.cc): the
+ * output must be byte for byte what DCMTK writes from memory, in both little-endian syntaxes,
+ * with trailing elements after the pixel data, and changed pixels must never be streamed.
+ */
+static void streamed_pixels_are_what_dcmtk_writes(void **state)
+{
+	static const char *const ts[] = {TS_EXPLICIT_LE, TS_IMPLICIT_LE};
+	const size_t n = IMG_SIDE * IMG_SIDE;
+	uint16_t *px = make_pixels(n), *other = make_pixels(n);
+	struct pdg_err err;
+	const uint8_t *data;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		other[i] = (uint16_t)(other[i] ^ 0x0555);
+	for (size_t i = 0; i < PDG_ARRAY_SIZE(ts); i++) {
+		for (int trailing = 0; trailing < 2; trailing++) {
+			struct pdg_dcm *a = make_ct(px, IMG_SIDE), *c;
+			static const uint8_t pad[4] = {0};
+
+			if (trailing)
+				assert_int_equal(pdg_dcm_put_raw(pdg_dcm_dataset(a),
+								 PDG_TAG(0xfffc, 0xfffc), "OB",
+								 pad, sizeof(pad), &err),
+						 PDG_OK);
+			write_ok(a, tmp_path("stream-in.dcm"), ts[i]);
+			pdg_dcm_free(a);
+			edit_and_write(tmp_path("stream-in.dcm"), PDG_DCM_READ_LAZY, NULL, 0,
+				       tmp_path("stream-lazy.dcm"));
+			edit_and_write(tmp_path("stream-in.dcm"), 0, NULL, 0,
+				       tmp_path("stream-mem.dcm"));
+			assert_files_equal(tmp_path("stream-lazy.dcm"), tmp_path("stream-mem.dcm"));
+			c = read_ok(tmp_path("stream-lazy.dcm"), 0);
+			assert_string_equal(pdg_dcm_transfer_syntax(c), ts[i]);
+			assert_int_equal(pdg_dcm_get_raw(pdg_dcm_dataset(c), TAG_PIXEL_DATA, &data,
+							 &len, &err),
+					 PDG_OK);
+			assert_int_equal(len, n * sizeof(*px));
+			assert_memory_equal(data, px, len);
+			pdg_dcm_free(c);
+
+			/* replaced pixels are written from memory, never copied from the source */
+			edit_and_write(tmp_path("stream-in.dcm"), PDG_DCM_READ_LAZY, other, n,
+				       tmp_path("stream-lazy.dcm"));
+			edit_and_write(tmp_path("stream-in.dcm"), 0, other, n,
+				       tmp_path("stream-mem.dcm"));
+			assert_files_equal(tmp_path("stream-lazy.dcm"), tmp_path("stream-mem.dcm"));
+			c = read_ok(tmp_path("stream-lazy.dcm"), 0);
+			assert_int_equal(pdg_dcm_get_raw(pdg_dcm_dataset(c), TAG_PIXEL_DATA, &data,
+							 &len, &err),
+					 PDG_OK);
+			assert_memory_equal(data, other, len);
+			pdg_dcm_free(c);
+		}
+	}
+	free(px);
+	free(other);
+}
+
 static void refuses_truncated_and_garbage(void **state)
 {
 	uint16_t *px = make_pixels(IMG_SIDE * IMG_SIDE);
@@ -740,6 +828,7 @@ int main(void)
 		cmocka_unit_test(japanese_names_survive_bytewise),
 		cmocka_unit_test(lazy_read_keeps_pixel_data),
 		cmocka_unit_test(transfer_syntax_conversions),
+		cmocka_unit_test(streamed_pixels_are_what_dcmtk_writes),
 		cmocka_unit_test(refuses_truncated_and_garbage),
 		cmocka_unit_test(nesting_limit),
 		cmocka_unit_test(misplaced_delimiter_is_refused),
