@@ -68,14 +68,48 @@ DcmVR vr_of(const uint8_t *p)
  * way DCMTK's parser decides it: unknown VRs of two uppercase letters count as future VRs
  * with the long form, other unknown bytes as the short form.
  */
+/*
+ * DcmVR's constructor searches its table by name (a string compare per entry) and the scan
+ * asks once or twice per element: the answers for the 26 x 26 uppercase names are taken from
+ * DcmVR once (so they are DCMTK's answers) and looked up after that.
+ */
+enum { VR_LONG = 1, VR_STANDARD = 2 };
+
+struct vr_props {
+	uint8_t p[26][26];
+	vr_props()
+	{
+		for (int a = 0; a < 26; a++)
+			for (int b = 0; b < 26; b++) {
+				const uint8_t name[2] = {(uint8_t)('A' + a), (uint8_t)('A' + b)};
+				DcmVR vr = vr_of(name);
+				p[a][b] = (uint8_t)((vr.usesExtendedLengthEncoding() ? VR_LONG : 0) |
+						    (vr.isStandard() ? VR_STANDARD : 0));
+			}
+	}
+};
+
+bool upper2(const uint8_t *p)
+{
+	return p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z';
+}
+
+const vr_props &props()
+{
+	static const vr_props table; /* built once, thread-safe (C++11 static init) */
+	return table;
+}
+
 bool long_vr(const uint8_t *vr)
 {
+	if (upper2(vr))
+		return props().p[vr[0] - 'A'][vr[1] - 'A'] & VR_LONG;
 	return vr_of(vr).usesExtendedLengthEncoding();
 }
 
 bool is_vr(const uint8_t *p)
 {
-	return p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' && vr_of(p).isStandard();
+	return upper2(p) && (props().p[p[0] - 'A'][p[1] - 'A'] & VR_STANDARD);
 }
 
 enum pdg_code corrupt(struct scan *s, const char *what);
