@@ -404,9 +404,13 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 	unique_links(b);
 	/* the check and the list run even after a failure: they say what was done */
 	{
-		struct pdg_err err2;
-		enum pdg_code rc2 = count(b, &err2);
+		struct pdg_err err2, err3;
+		enum pdg_code rc2 = pdg_batch_publish(&r, &err2), rc3 = count(b, &err3);
 
+		if (rc3 && !rc2) {
+			rc2 = rc3;
+			err2 = err3;
+		}
 		if (!rc2)
 			rc2 = risk_report(&r, &err2);
 		if (!rc2)

@@ -49,7 +49,11 @@ void pdg_batch_tmp_name(char *buf, enum pdg_batch_kind kind, size_t index);
 PDG_MUST_CHECK enum pdg_code pdg_batch_outdir_open(struct pdg_batch_run *r, const char *dir,
 						   struct pdg_err *err);
 
-/* Flush a written temporary file of index and rename it to its final name. PDG_E_IO. */
+/*
+ * A temporary file of index is written. With --fsync-each: flush it and rename it to its
+ * final name now. Otherwise start its write-back and leave it under the temporary name until
+ * pdg_batch_publish. PDG_E_IO.
+ */
 PDG_MUST_CHECK enum pdg_code pdg_batch_commit(const struct pdg_batch_run *r,
 					      enum pdg_batch_kind kind, size_t index,
 					      struct pdg_err *err);
@@ -57,6 +61,16 @@ PDG_MUST_CHECK enum pdg_code pdg_batch_commit(const struct pdg_batch_run *r,
 /* Copy the open file srcfd (from its start) to quarantine as index, atomically. PDG_E_IO. */
 PDG_MUST_CHECK enum pdg_code pdg_batch_quarantine_copy(const struct pdg_batch_run *r, int srcfd,
 						       size_t index, struct pdg_err *err);
+
+/*
+ * After the workers (and duplicate handling): flush the output file system once, then give
+ * every exported and quarantined input's temporary file its final name, and flush both
+ * folders. So a file under its final name is complete on disk even after a crash, without a
+ * flush per file. An input whose file is missing becomes failed. Nothing to do with
+ * --fsync-each. PDG_E_IO.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_batch_publish(const struct pdg_batch_run *r,
+					       struct pdg_err *err);
 
 /* Remove every name index may have (final and temporary, both kinds). */
 void pdg_batch_forget(const struct pdg_batch_run *r, size_t index);

@@ -86,7 +86,8 @@ enum pdg_code pdg_batch_commit(const struct pdg_batch_run *r, enum pdg_batch_kin
 	if (!r->opts->fsync_each) {
 		/*
 		 * Start writing the file to disk now, without waiting: the disk works while the
-		 * next files are processed, and the flush before REASONS.TSV has less left to do.
+		 * next files are processed, and the one flush at the end has less left to do.
+		 * The file keeps its temporary name: pdg_batch_publish names it after that flush.
 		 */
 		int fd = openat(dfd, tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -94,6 +95,7 @@ enum pdg_code pdg_batch_commit(const struct pdg_batch_run *r, enum pdg_batch_kin
 			(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 			close(fd);
 		}
+		return PDG_OK;
 	} else {
 		int fd = openat(dfd, tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -178,6 +180,44 @@ enum pdg_code pdg_batch_quarantine_copy(const struct pdg_batch_run *r, int srcfd
 		return pdg_err_sys(err, PDG_E_IO, "cannot copy a file to quarantine");
 	}
 	return pdg_batch_commit(r, PDG_KIND_QUARANTINE, index, err);
+}
+
+enum pdg_code pdg_batch_publish(const struct pdg_batch_run *r, struct pdg_err *err)
+{
+	struct pdg_inputs *in = &r->b->in;
+
+	if (r->opts->fsync_each)
+		return PDG_OK; /* each file was flushed and named when it was written */
+	/* one flush for the whole batch, then the names: a final name is always complete data */
+	if (syncfs(r->outfd))
+		return pdg_err_sys(err, PDG_E_IO, "cannot flush the output folder");
+	for (size_t i = 0; i < in->n; i++) {
+		struct pdg_input *e = &in->v[i];
+		char tmp[PDG_BATCH_NAME_MAX], name[PDG_BATCH_NAME_MAX];
+		enum pdg_batch_kind kind;
+		int dfd;
+
+		if (e->outcome == PDG_OUTCOME_EXPORTED)
+			kind = PDG_KIND_EXPORT;
+		else if (e->outcome == PDG_OUTCOME_QUARANTINED)
+			kind = PDG_KIND_QUARANTINE;
+		else
+			continue;
+		dfd = folder_of(r, kind);
+		pdg_batch_tmp_name(tmp, kind, i);
+		pdg_batch_name(name, kind, i);
+		if (!renameat(dfd, tmp, dfd, name))
+			continue;
+		if (errno != ENOENT)
+			return pdg_err_sys(err, PDG_E_IO, "cannot rename an output file into place");
+		/* a worker answered for a file it did not leave: count it as failed */
+		e->outcome = PDG_OUTCOME_FAILED;
+		e->reason = kind == PDG_KIND_EXPORT ? "the de-identified file could not be written"
+						    : "the original could not be copied to quarantine";
+	}
+	if (fsync(r->qfd) || fsync(r->outfd))
+		return pdg_err_sys(err, PDG_E_IO, "cannot flush the output folder");
+	return PDG_OK;
 }
 
 void pdg_batch_forget(const struct pdg_batch_run *r, size_t index)
