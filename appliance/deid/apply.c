@@ -10,6 +10,7 @@
 #include "appliance/deid/deid.h"
 #include "appliance/deid/pixels.h"
 #include "appliance/deid/profile.h"
+#include "appliance/deid/sr.h"
 #include "lib/version.h"
 #include "pdi/dicom/dcm.h"
 
@@ -617,7 +618,11 @@ enum pdg_code pdg_deid_apply(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm
 	}
 	get_uid(ds, PDG_TAG(0x0008, 0x0016), res->sop_class_uid);
 	pixrule = pdg_deid_pixels_rule(ctx, dcm); /* on the original header */
-	rc = walk_item(&w, ds, 0, 0, err);
+	rc = PDG_OK;
+	if (pdg_deid_sr_class(res->sop_class_uid)) /* classify let it through: clean its tree */
+		rc = pdg_deid_sr_prune(ds, &res->removed, err);
+	if (!rc)
+		rc = walk_item(&w, ds, 0, 0, err);
 	if (!rc)
 		rc = pdg_deid_drop_orphans(ds, err);
 	if (!rc)

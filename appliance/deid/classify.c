@@ -4,6 +4,7 @@
 
 #include "appliance/deid/deid.h"
 #include "appliance/deid/pixels.h"
+#include "appliance/deid/sr.h"
 #include "pdi/dicom/dcm.h"
 
 #define SOP_PREFIX "1.2.840.10008.5.1.4.1.1."
@@ -56,8 +57,11 @@ const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dc
 	if (pdg_dcm_get_string(ds, PDG_TAG(0x0008, 0x0016), cls, sizeof(cls), NULL) || !cls[0] ||
 	    pdg_dcm_get_string(ds, PDG_TAG(0x0008, 0x0018), inst, sizeof(inst), NULL) || !inst[0])
 		return "the instance has no SOP Class UID or SOP Instance UID";
-	if (has_prefix(cls, SOP_PREFIX "88."))
-		return "structured reports hold free text that may identify the patient";
+	/* SR: cleaned under Clean Structured Content (sr.h), else quarantined. KO: always kept. */
+	if (pdg_deid_sr_class(cls) && !pdg_deid_ko_class(cls) &&
+	    !(ctx && (ctx->options & (1u << PDG_OPT_CLEAN_STRUCT))))
+		return "structured reports hold free text that may identify the patient "
+		       "(the profile does not clean structured content)";
 	if (has_prefix(cls, SOP_PREFIX "104.") || pdg_dcm_has(ds, PDG_TAG(0x0042, 0x0011)))
 		return "encapsulated documents (PDF, CDA, 3D models) cannot be de-identified";
 	if (pdg_dcm_get_string(ds, PDG_TAG(0x0028, 0x0302), v, sizeof(v), NULL) == PDG_OK &&

@@ -40,7 +40,8 @@ static const struct pdg_deid_profile profiles[] = {
 	{
 		.id = "jp-anonymized",
 		.title = "MHLW 2024 anonymized information",
-		.options = OPT(PDG_OPT_RTN_PAT_CHARS) | OPT(PDG_OPT_RTN_LONG_MODIF),
+		.options = OPT(PDG_OPT_RTN_PAT_CHARS) | OPT(PDG_OPT_RTN_LONG_MODIF) |
+			   OPT(PDG_OPT_CLEAN_STRUCT),
 		.per_batch = 1,
 		.age_limit = 90,
 		.builtin = anon_builtin,
@@ -176,6 +177,10 @@ struct pdg_deid_rule pdg_deid_resolve_row(const struct pdg_deid_row *row, uint32
 	r.fallback = pdg_deid_act_of_code((enum pdg_deid_code)row->basic);
 	if (r.fallback == PDG_ACT_CLEAN)
 		r.fallback = PDG_ACT_REMOVE;
+	/* Graphic annotations (text drawn over the image) go whole unless Clean Graphics keeps
+	 * and scrubs them: the basic D would keep every item with dummied text (docs). */
+	if (row->tag == PDG_TAG(0x0070, 0x0001) && !(options & OPT(PDG_OPT_CLEAN_GRAPH)))
+		r.act = r.fallback = PDG_ACT_REMOVE;
 	return r;
 }
 

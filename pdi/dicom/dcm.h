@@ -150,6 +150,11 @@ PDG_MUST_CHECK enum pdg_code pdg_dcm_remove(struct pdg_dcm_item *item, uint32_t 
 size_t pdg_dcm_seq_count(struct pdg_dcm_item *item, uint32_t tag);
 struct pdg_dcm_item *pdg_dcm_seq_item(struct pdg_dcm_item *item, uint32_t tag, size_t i);
 
+/* Remove item i of sequence tag and free it (handles into it become invalid; later items move
+ * down by one). No such item: PDG_E_NOTFOUND. */
+PDG_MUST_CHECK enum pdg_code pdg_dcm_seq_remove(struct pdg_dcm_item *item, uint32_t tag, size_t i,
+						struct pdg_err *err);
+
 /* Append a new empty item to sequence tag (created if absent); *out is the new item. */
 PDG_MUST_CHECK enum pdg_code pdg_dcm_seq_append(struct pdg_dcm_item *item, uint32_t tag,
 						struct pdg_dcm_item **out, struct pdg_err *err);

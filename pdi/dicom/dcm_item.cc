@@ -546,6 +546,19 @@ extern "C" struct pdg_dcm_item *pdg_dcm_seq_item(struct pdg_dcm_item *handle, ui
 	}
 }
 
+extern "C" enum pdg_code pdg_dcm_seq_remove(struct pdg_dcm_item *handle, uint32_t tag, size_t i,
+					    struct pdg_err *err)
+{
+	PDG_DCM_TRY
+	DcmSequenceOfItems *sq = dynamic_cast<DcmSequenceOfItems *>(find(item_of(handle), tag));
+	if (!sq || i >= sq->card())
+		return pdg_err_set(err, PDG_E_NOTFOUND, "no item %zu in (%04x,%04x)", i,
+				   PDG_TAG_GROUP(tag), PDG_TAG_ELEM(tag));
+	delete sq->remove((unsigned long)i);
+	return PDG_OK;
+	PDG_DCM_CATCH(err)
+}
+
 extern "C" enum pdg_code pdg_dcm_seq_append(struct pdg_dcm_item *handle, uint32_t tag,
 					    struct pdg_dcm_item **out, struct pdg_err *err)
 {

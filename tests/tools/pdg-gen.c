@@ -1098,6 +1098,79 @@ static int sr_code(struct gen *g, struct pdg_dcm_item *it, uint32_t seq, const c
 	return 0;
 }
 
+/* One content item: relationship, value type and concept name. */
+static int sr_item(struct gen *g, struct pdg_dcm_item *parent, const char *rel, const char *vt,
+		   const char *code, const char *meaning, struct pdg_dcm_item **out)
+{
+	if (seq_item(g, parent, 0x0040A730, out) || puts_(g, *out, 0x0040A010, "CS", rel) ||
+	    puts_(g, *out, 0x0040A040, "CS", vt) ||
+	    sr_code(g, *out, 0x0040A043, code, "DCM", meaning))
+		return -1;
+	return 0;
+}
+
+/*
+ * The rest of the report's tree, after the TEXT, PNAME and IMAGE items: observer and subject
+ * context (HAS OBS CONTEXT: observer type, observer name, subject ID), a findings CONTAINER
+ * holding TEXT, DATE, TIME, DATETIME and UIDREF items, and an item of a value type no standard
+ * defines. Names, IDs, text and the UID carry planted values (raw); the dates are plain.
+ */
+static int write_sr_context(struct gen *g, struct obj *o)
+{
+	struct pdg_dcm_item *ds = o->ds, *it, *box, *cc;
+	size_t k = pdg_dcm_seq_count(ds, 0x0040A730);
+	char v[256], mk[12], path[96], uid[65];
+
+	if (sr_item(g, ds, "HAS OBS CONTEXT", "CODE", "121005", "Observer Type", &it) ||
+	    sr_code(g, it, 0x0040A168, "121006", "DCM", "Person"))
+		return -1;
+	marker(hashf(g, "srobserver/%d", o->patient), mk);
+	snprintf(v, sizeof v, "%s^OBSERVER", mk);
+	if (sr_item(g, ds, "HAS OBS CONTEXT", "PNAME", "121008", "Person Observer Name", &it) ||
+	    puts_(g, it, 0x0040A123, "PN", v))
+		return -1;
+	snprintf(path, sizeof path, "(0040,A730)[%zu]/(0040,A123)", k + 1);
+	key_add(g, o, path, "PN", (const uint8_t *)v, strlen(v), "raw", 0);
+	marker(hashf(g, "srsubject/%d", o->patient), mk);
+	if (sr_item(g, ds, "HAS OBS CONTEXT", "TEXT", "121030", "Subject ID", &it) ||
+	    puts_(g, it, 0x0040A160, "UT", mk))
+		return -1;
+	snprintf(path, sizeof path, "(0040,A730)[%zu]/(0040,A160)", k + 2);
+	key_add(g, o, path, "UT", (const uint8_t *)mk, strlen(mk), "raw", 0);
+
+	if (sr_item(g, ds, "CONTAINS", "CONTAINER", "121070", "Findings", &box) ||
+	    puts_(g, box, 0x0040A050, "CS", "SEPARATE"))
+		return -1;
+	marker(hashf(g, "srnested/%d", o->patient), mk);
+	snprintf(v, sizeof v, "%s nested finding: follow-up for Ms Sato Hanako at home", mk);
+	if (sr_item(g, box, "CONTAINS", "TEXT", "121071", "Finding", &it) ||
+	    puts_(g, it, 0x0040A160, "UT", v))
+		return -1;
+	snprintf(path, sizeof path, "(0040,A730)[%zu]/(0040,A730)[0]/(0040,A160)", k + 3);
+	key_add(g, o, path, "UT", (const uint8_t *)v, strlen(v), "raw", 0);
+	if (sr_item(g, box, "CONTAINS", "DATE", "111060", "Study Date", &it) ||
+	    puts_(g, it, 0x0040A121, "DA", "20190407") ||
+	    sr_item(g, box, "CONTAINS", "TIME", "111061", "Study Time", &it) ||
+	    puts_(g, it, 0x0040A122, "TM", "101112") ||
+	    sr_item(g, box, "CONTAINS", "DATETIME", "111526", "DateTime Started", &it) ||
+	    puts_(g, it, 0x0040A120, "DT", "20190407101112"))
+		return -1;
+	make_uid(g, uid, "sruidref", o->patient, 0, 0);
+	if (sr_item(g, box, "CONTAINS", "UIDREF", "110180", "Study Instance UID", &it) ||
+	    puts_(g, it, 0x0040A124, "UI", uid))
+		return -1;
+	snprintf(path, sizeof path, "(0040,A730)[%zu]/(0040,A730)[4]/(0040,A124)", k + 3);
+	key_add(g, o, path, "UI", (const uint8_t *)uid, strlen(uid), "raw", 0);
+
+	marker(hashf(g, "srunknown/%d", o->patient), mk);
+	if (sr_item(g, ds, "CONTAINS", "WIDGET", "121071", "Finding", &cc) ||
+	    puts_(g, cc, 0x0040A160, "UT", mk))
+		return -1;
+	snprintf(path, sizeof path, "(0040,A730)[%zu]/(0040,A160)", k + 4);
+	key_add(g, o, path, "UT", (const uint8_t *)mk, strlen(mk), "raw", 0);
+	return 0;
+}
+
 /* A Basic Text SR: a report that names the patient and references CT images (TID 2000-like). */
 static int write_sr(struct gen *g, struct obj *o)
 {
@@ -1134,7 +1207,7 @@ static int write_sr(struct gen *g, struct obj *o)
 	key_add(g, o, "(0040,A730)[1]/(0040,A123)", "PN", (const uint8_t *)text, strlen(text), "raw",
 		0);
 	if (!with_ct)
-		return 0;
+		return write_sr_context(g, o);
 	/* IMAGE: references to CT slices, and the evidence sequence that lists them */
 	char ctseries[65];
 	make_uid(g, ctseries, "series", o->patient, K_CT, 0);
@@ -1156,7 +1229,7 @@ static int write_sr(struct gen *g, struct obj *o)
 		snprintf(path, sizeof path, "(0040,A730)[%d]/(0008,1199)[0]/(0008,1155)", 2 + i);
 		key_add(g, o, path, "UI", (const uint8_t *)uid, strlen(uid), "raw", 0);
 	}
-	return 0;
+	return write_sr_context(g, o);
 }
 
 /* A tiny valid PDF (PDF 1.4, one page, Helvetica) whose text names the patient. */

@@ -312,15 +312,9 @@ static void values_and_references(void **state)
 	get(ds, PDG_TAG(0x0020, 0x000d), v, sizeof(v));
 	assert_string_equal(v, want);
 
-	/* scrubbed D sequences keep their structure */
-	it = pdg_dcm_seq_item(ds, PDG_TAG(0x0070, 0x0001), 0);
-	assert_non_null(it);
-	get(it, PDG_TAG(0x0070, 0x0002), v, sizeof(v));
-	assert_string_equal(v, "LAYER1"); /* CS */
-	deep = pdg_dcm_seq_item(it, PDG_TAG(0x0070, 0x0008), 0);
-	assert_non_null(deep);
-	get(deep, PDG_TAG(0x0070, 0x0006), v, sizeof(v));
-	assert_string_equal(v, "REMOVED");
+	/* graphic annotations go whole without Clean Graphics (see graphics_option) */
+	assert_false(pdg_dcm_has(ds, PDG_TAG(0x0070, 0x0001)));
+	(void)deep;
 	it = pdg_dcm_seq_item(ds, PDG_TAG(0x0008, 0x1111), 0);
 	assert_non_null(it);
 	assert_int_equal(pdg_deid_map_uid(&ctx, REF_UID, want, &err), PDG_OK);
@@ -608,7 +602,7 @@ static void classification(void **state)
 		{ PDG_TAG(0x0008, 0x0018), NULL, 1 },
 		{ PDG_TAG(0x0008, 0x0016), NULL, 1 },
 		{ PDG_TAG(0x0008, 0x0016), "1.2.840.10008.5.1.4.1.1.88.22", 1 },   /* SR */
-		{ PDG_TAG(0x0008, 0x0016), "1.2.840.10008.5.1.4.1.1.88.59", 1 },   /* KOS */
+		{ PDG_TAG(0x0008, 0x0016), "1.2.840.10008.5.1.4.1.1.88.59", 0 },   /* KOS: kept */
 		{ PDG_TAG(0x0008, 0x0016), "1.2.840.10008.5.1.4.1.1.104.1", 1 },   /* PDF */
 		{ PDG_TAG(0x0008, 0x0016), "1.2.840.10008.5.1.4.1.1.104.3", 1 },   /* STL */
 		{ PDG_TAG(0x0008, 0x0016), "1.2.840.10008.5.1.4.1.1.7", 1 },       /* SC */
@@ -648,6 +642,57 @@ static void classification(void **state)
 	put(pdg_dcm_dataset(dcm), PDG_TAG(0x0008, 0x0060), "US");
 	put(pdg_dcm_dataset(dcm), PDG_TAG(0x0028, 0x0301), "NO");
 	assert_null(pdg_deid_classify(NULL, dcm));
+	pdg_dcm_free(dcm);
+
+	/* an SR is exportable only under Clean Structured Content (jp-anonymized implies it) */
+	struct pdg_deid_ctx ctx;
+	dcm = make_ct();
+	put(pdg_dcm_dataset(dcm), PDG_TAG(0x0008, 0x0016), "1.2.840.10008.5.1.4.1.1.88.22");
+	assert_int_equal(pdg_deid_ctx_init_with(&ctx, "ps315-basic", NULL, secret_a, &err),
+			 PDG_OK);
+	assert_non_null(pdg_deid_classify(&ctx, dcm));
+	pdg_deid_ctx_release(&ctx);
+	assert_int_equal(pdg_deid_ctx_init_with(&ctx, "jp-anonymized", NULL, secret_a, &err),
+			 PDG_OK);
+	assert_null(pdg_deid_classify(&ctx, dcm));
+	pdg_deid_ctx_release(&ctx);
+	pdg_dcm_free(dcm);
+}
+
+/* Clean Graphics keeps graphic annotations, their text scrubbed; overlays go in both cases. */
+static void graphics_option(void **state)
+{
+	char ini[] = "/tmp/pdg-deid-ini.XXXXXX", v[64];
+	struct pdg_deid_ctx ctx;
+	struct pdg_deid_result res;
+	struct pdg_dcm *dcm = make_ct();
+	struct pdg_dcm_item *ds = pdg_dcm_dataset(dcm), *it;
+	struct pdg_err err;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(ini);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("[project]\nname = x\n[deid]\noptions = clean-graphics\n", f);
+	fclose(f);
+	assert_int_equal(pdg_deid_ctx_init_with(&ctx, "ps315-basic", ini, secret_a, &err), PDG_OK);
+	unlink(ini);
+	assert_int_equal(pdg_deid_apply(&ctx, dcm, &res, &err), PDG_OK);
+	it = pdg_dcm_seq_item(ds, PDG_TAG(0x0070, 0x0001), 0);
+	assert_non_null(it);
+	get(it, PDG_TAG(0x0070, 0x0002), v, sizeof(v));
+	assert_string_equal(v, "LAYER1"); /* CS */
+	it = pdg_dcm_seq_item(it, PDG_TAG(0x0070, 0x0008), 0);
+	assert_non_null(it);
+	get(it, PDG_TAG(0x0070, 0x0006), v, sizeof(v));
+	assert_string_equal(v, "REMOVED");
+	assert_false(pdg_dcm_has(ds, PDG_TAG(0x6000, 0x3000)));
+	assert_false(pdg_dcm_has(ds, PDG_TAG(0x6000, 0x0010)));
+	pdg_deid_result_wipe(&res);
+	pdg_deid_ctx_release(&ctx);
 	pdg_dcm_free(dcm);
 }
 
@@ -692,6 +737,7 @@ int main(void)
 		cmocka_unit_test(anonymized_top_codes),
 		cmocka_unit_test(ini_overrides_apply),
 		cmocka_unit_test(classification),
+		cmocka_unit_test(graphics_option),
 		cmocka_unit_test(dcmdump_sees_additions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
