@@ -76,8 +76,9 @@ PDG_MUST_CHECK enum pdg_code pdg_batch_publish(const struct pdg_batch_run *r,
 void pdg_batch_forget(const struct pdg_batch_run *r, size_t index);
 
 /*
- * Flush the output file system, then write quarantine/REASONS.TSV (every quarantined and
- * skipped input) atomically and flush it: its presence marks a finished batch. PDG_E_IO.
+ * After pdg_batch_publish (which flushed the outputs): write quarantine/REASONS.TSV (every
+ * quarantined and skipped input) atomically and flush it: its presence marks a finished
+ * batch. PDG_E_IO.
  */
 PDG_MUST_CHECK enum pdg_code pdg_batch_write_reasons(const struct pdg_batch_run *r,
 						     struct pdg_err *err);

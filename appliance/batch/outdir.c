@@ -254,9 +254,12 @@ enum pdg_code pdg_batch_write_reasons(const struct pdg_batch_run *r, struct pdg_
 	FILE *f;
 	int fd;
 
-	/* everything written so far reaches the disk before the list that marks completion */
-	if (syncfs(r->outfd))
-		return pdg_err_sys(err, PDG_E_IO, "cannot flush the output folder");
+	/*
+	 * Everything written so far is on disk before the list that marks completion:
+	 * pdg_batch_publish flushed it (or each file was flushed, --fsync-each), and nothing
+	 * but renames and the folders' own flushes came after. No second syncfs: on a shared
+	 * disk it would wait for every other writer's data again.
+	 */
 	(void)unlinkat(r->qfd, tmp, 0);
 	fd = openat(r->qfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
