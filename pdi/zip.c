@@ -1,48 +1,333 @@
 /* SPDX-License-Identifier: MIT */
-/* Writing a file set as one stored, deterministic ZIP with libzip. */
+/* Writing a file set as one stored, deterministic ZIP in a single streaming pass. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <zip.h>
+#include <zlib.h>
 
+#include "lib/fdio.h"
 #include "pdi/manifest.h"
 #include "pdi/tree.h"
 #include "pdi/zip.h"
 
-/* The entry date as time_t: libzip converts it to a DOS date in local time. */
-static time_t entry_time(const struct pdg_zip_opts *o)
-{
-	struct tm tm = { 0 };
+#define SIG_LOCAL 0x04034b50u
+#define SIG_CENTRAL 0x02014b50u
+#define SIG_END 0x06054b50u
+#define SIG_END64 0x06064b50u
+#define SIG_LOC64 0x07064b50u
+#define MADE_BY 0x033fu      /* UNIX, 6.3 (what libzip writes) */
+#define NEED_STORE 10u       /* 1.0: stored */
+#define NEED_ZIP64 45u       /* 4.5: zip64 */
+#define U32_MAX 0xffffffffu
+#define U16_MAX 0xffffu
+#define DATA_BLOCK ((size_t)1 << 20)    /* reads of files larger than the whole-file buffer */
+#define WHOLE_FILE ((size_t)8 << 20)    /* files up to this size are read once */
+#define CD_BUF ((size_t)64 << 10)
 
-	tm.tm_year = (o && o->year ? o->year : 1980) - 1900;
-	tm.tm_mon = (o && o->year ? o->month : 1) - 1;
-	tm.tm_mday = o && o->year ? o->day : 1;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
+struct zw {
+	pdg_zip_write_fn write;
+	void *wctx;
+	uint64_t off;            /* bytes written so far */
+	uint16_t date;           /* DOS date; time is 00:00:00 */
+	uint32_t *crc;           /* per entry */
+	uint64_t *lho;           /* per entry: offset of its local header */
+	uint8_t *buf;            /* WHOLE_FILE bytes */
+	struct pdg_err *err;
+};
+
+static uint8_t *put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	return p + 2;
 }
 
-static enum pdg_code zerr(struct pdg_err *err, zip_t *za, const char *what, const char *name)
+static uint8_t *put32(uint8_t *p, uint32_t v)
 {
-	return pdg_err_set(err, PDG_E_IO, "cannot %s '%s': %s", what, name, zip_strerror(za));
+	p = put16(p, v & 0xffffu);
+	return put16(p, v >> 16);
 }
 
-enum pdg_code pdg_pdi_zip_write(const char *stage, const char *zip_path,
-				const struct pdg_zip_opts *o, struct pdg_zip_stats *st,
-				struct pdg_err *err)
+static uint8_t *put64(uint8_t *p, uint64_t v)
 {
+	p = put32(p, (uint32_t)v);
+	return put32(p, (uint32_t)(v >> 32));
+}
+
+static enum pdg_code out(struct zw *z, const void *buf, size_t len)
+{
+	enum pdg_code rc;
+
+	if (!len)
+		return PDG_OK;
+	rc = z->write(z->wctx, buf, len, z->err);
+	z->off += len;
+	return rc;
+}
+
+static uint32_t crc_of(uint32_t crc, const uint8_t *p, size_t len)
+{
+	/* crc32_z takes a size_t; zlib's crc32 would take 32-bit lengths */
+	return (uint32_t)crc32_z(crc, p, len);
+}
+
+/* Local header: sizes and CRC are known (no data descriptor); zip64 extra for large entries. */
+static enum pdg_code local_header(struct zw *z, const char *name, uint64_t size, uint32_t crc)
+{
+	uint8_t h[30 + PDG_PDI_PATH_MAX + 20], *p = h;
+	size_t nlen = strlen(name);
+	int big = size >= U32_MAX;
+
+	p = put32(p, SIG_LOCAL);
+	p = put16(p, big ? NEED_ZIP64 : NEED_STORE);
+	p = put16(p, 0);                /* flags */
+	p = put16(p, 0);                /* method: stored */
+	p = put16(p, 0);                /* time */
+	p = put16(p, z->date);
+	p = put32(p, crc);
+	p = put32(p, big ? U32_MAX : (uint32_t)size);
+	p = put32(p, big ? U32_MAX : (uint32_t)size);
+	p = put16(p, (unsigned)nlen);
+	p = put16(p, big ? 20 : 0);
+	memcpy(p, name, nlen);
+	p += nlen;
+	if (big) {
+		p = put16(p, 0x0001);
+		p = put16(p, 16);
+		p = put64(p, size);
+		p = put64(p, size);
+	}
+	return out(z, h, (size_t)(p - h));
+}
+
+static enum pdg_code read_fail(struct zw *z, const char *name)
+{
+	return pdg_err_sys(z->err, PDG_E_IO, "cannot read '%s'", name);
+}
+
+static enum pdg_code changed(struct zw *z, const char *name)
+{
+	return pdg_err_set(z->err, PDG_E_IO, "'%s' changed while it was being archived", name);
+}
+
+/* Read exactly len bytes at off (short only at a premature end of file: returns fewer). */
+static ssize_t pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * One entry. Small files are read once into the buffer (CRC, header, data); larger ones are
+ * read twice, once for the CRC that the local header needs and once to write them out, with
+ * the CRC checked again, so that a file changing underneath is an error, not a bad ZIP.
+ */
+static enum pdg_code entry(struct zw *z, const char *root, const struct pdg_pdi_file *f,
+			   size_t i)
+{
+	char path[PATH_MAX];
+	uint32_t crc = (uint32_t)crc32_z(0, Z_NULL, 0), again;
+	enum pdg_code rc = PDG_OK;
+	struct stat st;
+	uint64_t off;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, f->path);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		rc = read_fail(z, f->path);
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size) {
+		rc = changed(z, f->path);
+		goto done;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	z->lho[i] = z->off;
+	if (f->size <= WHOLE_FILE) {
+		ssize_t n = pread_full(fd, z->buf, (size_t)f->size + 1, 0);
+
+		if (n < 0) {
+			rc = read_fail(z, f->path);
+			goto done;
+		}
+		if ((uint64_t)n != f->size) {
+			rc = changed(z, f->path);
+			goto done;
+		}
+		crc = crc_of(crc, z->buf, (size_t)n);
+		if (!(rc = local_header(z, f->path, f->size, crc)))
+			rc = out(z, z->buf, (size_t)n);
+		z->crc[i] = crc;
+		goto done;
+	}
+	for (off = 0; off < f->size;) {
+		ssize_t n = pread_full(fd, z->buf, DATA_BLOCK, off);
+
+		if (n <= 0) {
+			rc = n < 0 ? read_fail(z, f->path) : changed(z, f->path);
+			goto done;
+		}
+		crc = crc_of(crc, z->buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	if ((rc = local_header(z, f->path, f->size, crc)))
+		goto done;
+	again = (uint32_t)crc32_z(0, Z_NULL, 0);
+	for (off = 0; off < f->size;) {
+		size_t want = f->size - off < DATA_BLOCK ? (size_t)(f->size - off) : DATA_BLOCK;
+		ssize_t n = pread_full(fd, z->buf, want, off);
+
+		if (n < 0) {
+			rc = read_fail(z, f->path);
+			goto done;
+		}
+		if ((size_t)n != want) {
+			rc = changed(z, f->path);
+			goto done;
+		}
+		again = crc_of(again, z->buf, want);
+		if ((rc = out(z, z->buf, want)))
+			goto done;
+		off += want;
+	}
+	if (again != crc)
+		rc = changed(z, f->path);
+	z->crc[i] = crc;
+done:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Central directory records, gathered in blocks of CD_BUF bytes. */
+static enum pdg_code central(struct zw *z, const struct pdg_pdi_tree *t)
+{
+	size_t used = 0;
+	enum pdg_code rc;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pdg_pdi_file *f = &t->files[i];
+		size_t nlen = strlen(f->path);
+		int bsize = f->size >= U32_MAX, boff = z->lho[i] >= U32_MAX;
+		unsigned xlen = (bsize ? 16u : 0u) + (boff ? 8u : 0u);
+		uint8_t *p;
+
+		if (used + 46 + nlen + 4 + xlen > CD_BUF) {
+			if ((rc = out(z, z->buf, used)))
+				return rc;
+			used = 0;
+		}
+		p = z->buf + used;
+		p = put32(p, SIG_CENTRAL);
+		p = put16(p, MADE_BY);
+		p = put16(p, xlen ? NEED_ZIP64 : NEED_STORE);
+		p = put16(p, 0);             /* flags */
+		p = put16(p, 0);             /* stored */
+		p = put16(p, 0);             /* time */
+		p = put16(p, z->date);
+		p = put32(p, z->crc[i]);
+		p = put32(p, bsize ? U32_MAX : (uint32_t)f->size);
+		p = put32(p, bsize ? U32_MAX : (uint32_t)f->size);
+		p = put16(p, (unsigned)nlen);
+		p = put16(p, xlen ? xlen + 4 : 0);
+		p = put16(p, 0);             /* comment */
+		p = put16(p, 0);             /* disk */
+		p = put16(p, 0);             /* internal attributes */
+		p = put32(p, (uint32_t)0100644 << 16);
+		p = put32(p, boff ? U32_MAX : (uint32_t)z->lho[i]);
+		memcpy(p, f->path, nlen);
+		p += nlen;
+		if (xlen) {
+			p = put16(p, 0x0001);
+			p = put16(p, xlen);
+			if (bsize) {
+				p = put64(p, f->size);
+				p = put64(p, f->size);
+			}
+			if (boff)
+				p = put64(p, z->lho[i]);
+		}
+		used = (size_t)(p - z->buf);
+	}
+	return out(z, z->buf, used);
+}
+
+/* End of central directory, with the zip64 record and locator when a field overflows. */
+static enum pdg_code end(struct zw *z, uint64_t n, uint64_t cd_off, uint64_t cd_size)
+{
+	uint8_t e[56 + 20 + 22], *p = e;
+	int big = n >= U16_MAX || cd_off >= U32_MAX || cd_size >= U32_MAX;
+
+	if (big) {
+		uint64_t at = z->off;
+
+		p = put32(p, SIG_END64);
+		p = put64(p, 44);
+		p = put16(p, MADE_BY);
+		p = put16(p, NEED_ZIP64);
+		p = put32(p, 0);
+		p = put32(p, 0);
+		p = put64(p, n);
+		p = put64(p, n);
+		p = put64(p, cd_size);
+		p = put64(p, cd_off);
+		p = put32(p, SIG_LOC64);
+		p = put32(p, 0);
+		p = put64(p, at);
+		p = put32(p, 1);
+	}
+	p = put32(p, SIG_END);
+	p = put16(p, 0);
+	p = put16(p, 0);
+	p = put16(p, n >= U16_MAX ? U16_MAX : (unsigned)n);
+	p = put16(p, n >= U16_MAX ? U16_MAX : (unsigned)n);
+	p = put32(p, cd_size >= U32_MAX ? U32_MAX : (uint32_t)cd_size);
+	p = put32(p, cd_off >= U32_MAX ? U32_MAX : (uint32_t)cd_off);
+	p = put16(p, 0);                     /* comment */
+	return out(z, e, (size_t)(p - e));
+}
+
+static uint16_t dos_date(const struct pdg_zip_opts *o)
+{
+	if (!o || !o->year)
+		return (uint16_t)((0 << 9) | (1 << 5) | 1);
+	return (uint16_t)(((o->year - 1980) << 9) | (o->month << 5) | o->day);
+}
+
+enum pdg_code pdg_pdi_zip_stream(const char *stage, const struct pdg_zip_opts *o,
+				 pdg_zip_write_fn write, void *wctx, struct pdg_zip_stats *st,
+				 struct pdg_err *err)
+{
+	struct zw z = { .write = write, .wctx = wctx, .err = err };
 	struct pdg_pdi_tree t;
 	enum pdg_code rc;
-	time_t when = entry_time(o);
-	zip_t *za = NULL;
-	int zerrno = 0;
+	uint64_t cd_off;
 
 	if (st)
 		memset(st, 0, sizeof(*st));
-	if (when == (time_t)-1)
+	if (o && o->year && (o->year < 1980 || o->year > 2107 || o->month < 1 || o->month > 12 ||
+			     o->day < 1 || o->day > 31))
 		return pdg_err_set(err, PDG_E_INVALID, "bad ZIP entry date");
+	z.date = dos_date(o);
 	rc = pdg_pdi_tree_read(stage, &t, err);
 	if (rc)
 		goto out;
@@ -58,54 +343,64 @@ enum pdg_code pdg_pdi_zip_write(const char *stage, const char *zip_path,
 			goto out;
 		}
 	}
-	za = zip_open(zip_path, ZIP_CREATE | ZIP_EXCL, &zerrno);
-	if (!za) {
-		zip_error_t ze;
-
-		zip_error_init_with_code(&ze, zerrno);
-		rc = pdg_err_set(err, zerrno == ZIP_ER_EXISTS ? PDG_E_EXISTS : PDG_E_IO,
-				 "cannot create '%s': %s", zip_path, zip_error_strerror(&ze));
-		zip_error_fini(&ze);
+	z.crc = calloc(t.n + 1, sizeof(*z.crc));
+	z.lho = calloc(t.n + 1, sizeof(*z.lho));
+	z.buf = malloc(WHOLE_FILE + 1);
+	if (!z.crc || !z.lho || !z.buf) {
+		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < t.n; i++) {
-		char path[PATH_MAX];
-		zip_source_t *src;
-		zip_int64_t idx;
-
-		snprintf(path, sizeof(path), "%s/%s", stage, t.files[i].path);
-		/* the file is opened and read only in zip_close */
-		src = zip_source_file(za, path, 0, -1);
-		if (!src) {
-			rc = zerr(err, za, "add", t.files[i].path);
+		if ((rc = entry(&z, stage, &t.files[i], i)))
 			goto out;
-		}
-		idx = zip_file_add(za, t.files[i].path, src, ZIP_FL_ENC_UTF_8);
-		if (idx < 0) {
-			zip_source_free(src);
-			rc = zerr(err, za, "add", t.files[i].path);
-			goto out;
-		}
-		if (zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) ||
-		    zip_file_set_mtime(za, (zip_uint64_t)idx, when, 0) ||
-		    zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
-						     (zip_uint32_t)0100644 << 16)) {
-			rc = zerr(err, za, "set up", t.files[i].path);
-			goto out;
-		}
 		if (st) {
 			st->entries = i + 1;
 			st->bytes += t.files[i].size;
 		}
 	}
-	if (zip_close(za)) {
-		rc = zerr(err, za, "write", zip_path);
+	cd_off = z.off;
+	if ((rc = central(&z, &t)))
 		goto out;
-	}
-	za = NULL;
+	rc = end(&z, t.n, cd_off, z.off - cd_off);
 out:
-	if (za)
-		zip_discard(za);
+	free(z.buf);
+	free(z.lho);
+	free(z.crc);
 	pdg_pdi_tree_release(&t);
+	return rc;
+}
+
+struct file_out {
+	int fd;
+	const char *path;
+};
+
+static enum pdg_code to_file(void *ctx, const uint8_t *buf, size_t len, struct pdg_err *err)
+{
+	const struct file_out *f = ctx;
+
+	if (!pdg_write_full(f->fd, buf, len))
+		return PDG_OK;
+	return pdg_err_sys(err, PDG_E_IO, "cannot write '%s'", f->path);
+}
+
+enum pdg_code pdg_pdi_zip_write(const char *stage, const char *zip_path,
+				const struct pdg_zip_opts *o, struct pdg_zip_stats *st,
+				struct pdg_err *err)
+{
+	struct file_out f = { .path = zip_path };
+	enum pdg_code rc;
+
+	f.fd = open(zip_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (f.fd < 0)
+		return pdg_err_sys(err, errno == EEXIST ? PDG_E_EXISTS : PDG_E_IO,
+				   "cannot create '%s'", zip_path);
+	rc = pdg_pdi_zip_stream(stage, o, to_file, &f, st, err);
+	if (!rc && close(f.fd))
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot write '%s'", zip_path);
+	else if (rc)
+		close(f.fd);
+	if (rc)
+		unlink(zip_path);
 	return rc;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* One deterministic, stored (uncompressed) ZIP of a PDI file set, written by streaming the files. */
+/* One deterministic, stored (uncompressed) ZIP of a PDI file set, streamed in one pass. */
 #ifndef PDG_PDI_ZIP_H
 #define PDG_PDI_ZIP_H
 
@@ -18,14 +18,28 @@ struct pdg_zip_stats {
 	uint64_t bytes;   /* uncompressed (= stored) bytes of all entries */
 };
 
+/* Where the ZIP bytes go, in order; the same signature as pdg_age_write_fn. */
+typedef enum pdg_code (*pdg_zip_write_fn)(void *ctx, const uint8_t *buf, size_t len,
+					  struct pdg_err *err);
+
 /*
- * Write every file below stage (sorted by path in byte order, no folder entries) into a new
- * ZIP at zip_path: method STORE, the fixed entry date, UNIX file mode 0644, no extra fields,
- * zip64 only where the sizes need it. The same stage gives the same ZIP bytes. File data is
- * read only while the archive is written (libzip streams it), so memory use does not grow with
- * the data. An existing zip_path: PDG_E_EXISTS. A path that is not printable ASCII without
- * backslash or ':' (see pdg_pdi_path_safe), a symlink or special file: PDG_E_INVALID. o and
- * st may be NULL. On failure no zip_path is left behind.
+ * Stream every file below stage (sorted by path in byte order, no folder entries) as one ZIP
+ * through write(wctx, ...), in a single pass that needs no seeking: method STORE, sizes and
+ * CRC-32 in every local header (no data descriptors), the fixed entry date, UNIX file mode
+ * 0644, no extra fields but zip64 where a size, an offset or the entry count needs it
+ * (docs/formats.md "ZIP"). Files up to 8 MiB are read once; larger ones twice (CRC first,
+ * then data, CRC checked again). A file that changes size or content while it is archived:
+ * PDG_E_IO. Memory: one 8 MiB buffer and 12 bytes per entry. The same stage gives the same
+ * bytes. Errors of write are returned as they are. Bad names or non-regular files:
+ * PDG_E_INVALID before any byte is written. o and st may be NULL.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_pdi_zip_stream(const char *stage, const struct pdg_zip_opts *o,
+						pdg_zip_write_fn write, void *wctx,
+						struct pdg_zip_stats *st, struct pdg_err *err);
+
+/*
+ * As pdg_pdi_zip_stream, into a new file at zip_path. An existing zip_path: PDG_E_EXISTS.
+ * On failure no zip_path is left behind.
  */
 PDG_MUST_CHECK enum pdg_code pdg_pdi_zip_write(const char *stage, const char *zip_path,
 					       const struct pdg_zip_opts *o,

@@ -59,6 +59,8 @@ static const char usage_text[] =
 	"  --accession <n>   export the studies with this accession number from the catalog;\n"
 	"                    repeatable. The catalog records the package of what was exported\n"
 	"\n"
+	"PDG_TRACE_STAGES=1 in the environment prints the seconds spent in each stage.\n"
+	"\n"
 	"exit status: 0 package written with every input, 3 package written but some inputs were\n"
 	"quarantined, 1 failure (nothing that looks complete is left on the medium), 2 usage\n";
 
@@ -114,6 +116,22 @@ static void summary(const struct pdg_export_result *r, const char *project)
 			r->manifest.package_id, r->manifest.patients, r->manifest.studies,
 			r->manifest.series, r->manifest.instances, r->manifest.ciphertext_size,
 			r->manifest.nsegments, r->manifest.nsegments == 1 ? "" : "s");
+}
+
+/* PDG_TRACE_STAGES=1: one line of wall-clock seconds per stage on stderr (no PHI in it). */
+static void trace_stages(const struct pdg_export_result *r)
+{
+	const char *env = getenv("PDG_TRACE_STAGES");
+	double total = 0;
+
+	if (!env || strcmp(env, "1"))
+		return;
+	fputs("pdigate: stages (s):", stderr);
+	for (int i = 0; i < PDG_XS_N; i++) {
+		fprintf(stderr, " %s %.3f", pdg_xs_name((enum pdg_xs)i), r->times.s[i]);
+		total += r->times.s[i];
+	}
+	fprintf(stderr, " total %.3f\n", total);
 }
 
 static json_t *result_json(const struct pdg_export_result *r, const char *token)
@@ -390,6 +408,7 @@ int cmd_export(int argc, char **argv)
 	pdg_catalog_paths_free(cpaths, ncp);
 	if (prog.tty)
 		fputs("\r\033[K", stderr);
+	trace_stages(&r);
 	if (r.batch.in.n)
 		summary(&r, o.project);
 	if (rc) {

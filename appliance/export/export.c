@@ -30,9 +30,12 @@ struct job {
 	struct pdg_home_config cfg;
 	struct pdg_project proj;
 	char stage[4096];        /* state/export/<PKG>: de-identified copies, file set, ZIP */
-	char deid_dir[4200], set_dir[4200], zip_path[4200];
+	char deid_dir[4200], set_dir[4200];
 	char **files;            /* de-identified instances, sorted */
 	size_t nfiles;
+	char date[16];           /* the export's UTC date, YYYY-MM-DD */
+	struct pdg_zip_opts zo;  /* the same date for the ZIP entries */
+	struct pdg_seal *seal;
 };
 
 static void progress(const struct job *j, const char *stage, uint64_t done, uint64_t total)
@@ -46,9 +49,16 @@ static void batch_progress(void *arg, size_t finished, size_t total)
 	progress(arg, "de-identifying", finished, total);
 }
 
-static void seal_progress(void *arg, uint64_t done, uint64_t total)
+/* The ZIP streams into the two age layers; progress counts ZIP bytes against the file set. */
+static enum pdg_code to_seal(void *arg, const uint8_t *buf, size_t len, struct pdg_err *err)
 {
-	progress(arg, "sealing", done, total);
+	struct job *j = arg;
+	uint64_t total = j->r->counts.bytes, done;
+	enum pdg_code rc = pdg_seal_write(j->seal, buf, len, err);
+
+	done = pdg_seal_bytes(j->seal);
+	progress(j, "sealing", done < total ? done : total, total);
+	return rc;
 }
 
 static enum pdg_code mkdir_p700(const char *path, struct pdg_err *err)
@@ -109,7 +119,6 @@ static enum pdg_code make_stage(struct job *j, struct pdg_err *err)
 		return pdg_err_sys(err, PDG_E_IO, "cannot create the staging folder '%s'", j->stage);
 	snprintf(j->deid_dir, sizeof(j->deid_dir), "%s/deid", j->stage);
 	snprintf(j->set_dir, sizeof(j->set_dir), "%s/set", j->stage);
-	snprintf(j->zip_path, sizeof(j->zip_path), "%s/package.zip", j->stage);
 	return PDG_OK;
 }
 
@@ -191,8 +200,10 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 		rc = pdg_inputs_add(&j->r->batch.in, inputs[i], i + 1, err);
 	if (!rc && !j->r->batch.in.n)
 		rc = pdg_err_set(err, PDG_E_NOTFOUND, "no files found in the inputs");
+	pdg_xs_enter(&j->r->times, PDG_XS_DEID);
 	if (!rc)
 		rc = pdg_batch_run(&j->r->batch, &ctx, &bo, err);
+	pdg_xs_leave(&j->r->times);
 	if (!rc) {
 		size_t stored;
 
@@ -211,29 +222,23 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 	return rc;
 }
 
-static enum pdg_code build_archive(struct job *j, struct pdg_err *err)
+/* The IHE PDI file set in the stage (the instances are hard links to the de-identified files). */
+static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 {
 	struct pdg_fileset_opts fo = {
 		.site_name = j->cfg.site,
 		.package_id = j->r->token.pkgid,
 		.deid_profile = j->r->profile,
 		.deid_profile_version = PDG_VERSION,
+		.created = j->date,
 	};
-	char date[16];
-	struct tm tm;
-	time_t now = time(NULL);
-	struct pdg_zip_opts zo;
 	enum pdg_code rc;
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-	fo.created = date;
-	zo = (struct pdg_zip_opts){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 	progress(j, "building", 0, 1);
+	pdg_xs_enter(&j->r->times, PDG_XS_FILESET);
 	rc = pdg_fileset_build(j->set_dir, (const char *const *)j->files, j->nfiles, &fo,
 			       &j->r->counts, err);
-	if (!rc)
-		rc = pdg_pdi_zip_write(j->set_dir, j->zip_path, &zo, NULL, err);
+	pdg_xs_leave(&j->r->times);
 	progress(j, "building", 1, 1);
 	return rc;
 }
@@ -302,16 +307,28 @@ static enum pdg_code seal_to_medium(struct job *j, struct pdg_err *err)
 	rc = pdg_segw_open(&w, j->o->medium, j->r->token.pkgid, j->o->segment_size, err);
 	if (!rc)
 		rc = pdg_export_write_readme(j->o->medium, err);
+	w.xs = &j->r->times;
 	if (!rc) {
 		pdg_token_secret_text(j->r->token.secret, pass);
-		rc = pdg_seal_file(j->zip_path, pass, rcpt, j->proj.nrecipients, pdg_segw_write, &w,
-				   seal_progress, j, err);
+		rc = pdg_seal_open(&j->seal, pass, rcpt, j->proj.nrecipients, pdg_segw_write, &w,
+				   &j->r->times, err);
 		explicit_bzero(pass, sizeof(pass));
 	}
+	if (!rc) {
+		/* file set → ZIP → inner age → outer age → segments, one pass, no staging copy */
+		pdg_xs_enter(&j->r->times, PDG_XS_ZIP);
+		rc = pdg_pdi_zip_stream(j->set_dir, &j->zo, to_seal, j, NULL, err);
+		pdg_xs_leave(&j->r->times);
+	}
+	if (!rc)
+		rc = pdg_seal_finish(j->seal, err);
+	pdg_seal_free(j->seal);
+	j->seal = NULL;
 	if (!rc) {
 		progress(j, "verifying", 0, 1);
 		rc = pdg_segw_finish(&w, err);
 	}
+	pdg_xs_enter(&j->r->times, PDG_XS_PUBLISH);
 	if (!rc) {
 		fill_manifest(j, &w);
 		rc = j->r->manifest.segments ? pdg_medium_manifest_format(&j->r->manifest, &man,
@@ -322,6 +339,7 @@ static enum pdg_code seal_to_medium(struct job *j, struct pdg_err *err)
 		rc = pdg_segw_publish(&w, man, man_len, sign_manifest, j, j->o->medium, err);
 	if (!rc)
 		j->r->written = 1;
+	pdg_xs_leave(&j->r->times);
 	free(man);
 	pdg_segw_release(&w);
 	return rc;
@@ -354,14 +372,20 @@ enum pdg_code pdg_export_run(const struct pdg_export_opts *o, const char *const 
 {
 	struct job j = { .o = o, .r = r };
 	struct pdg_err ignored;
+	time_t now = time(NULL);
+	struct tm tm;
 	enum pdg_code rc;
 
 	*r = (struct pdg_export_result){ 0 };
+	pdg_xs_start(&r->times);
 	pdg_batch_init(&r->batch, 0);
+	gmtime_r(&now, &tm);
+	strftime(j.date, sizeof(j.date), "%Y-%m-%d", &tm);
+	j.zo = (struct pdg_zip_opts){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 	if ((rc = check_setup(&j, err)) || (rc = pdg_token_new(&r->token, err)) ||
 	    (rc = make_stage(&j, err)))
 		goto out;
-	if ((rc = deidentify(&j, inputs, ninputs, err)) || (rc = build_archive(&j, err)) ||
+	if ((rc = deidentify(&j, inputs, ninputs, err)) || (rc = build_fileset(&j, err)) ||
 	    (rc = seal_to_medium(&j, err)))
 		goto out;
 out:
@@ -372,6 +396,7 @@ out:
 	/* the staging copies are de-identified, but nothing is left lying about */
 	if (j.stage[0] && pdg_pdi_tree_remove(j.stage, &ignored))
 		pdg_err_clear(&ignored); /* best effort: the next export reuses no stage */
+	pdg_xs_stop(&r->times);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "appliance/batch/batch.h"
+#include "appliance/export/stages.h"
 #include "lib/err.h"
 #include "pdi/fileset.h"
 #include "pdi/medium.h"
@@ -36,6 +37,7 @@ struct pdg_export_result {
 	struct pdg_medium_manifest manifest;    /* as written to the medium */
 	char quarantine_dir[4096];              /* where quarantined originals were kept, or "" */
 	int written;                            /* the package is complete on the medium */
+	struct pdg_xs_times times;              /* where the time went (wall clock per stage) */
 };
 
 /*

@@ -5,20 +5,36 @@
 
 #include <stddef.h>
 
+#include "appliance/export/stages.h"
 #include "lib/crypto/age.h"
 #include "lib/err.h"
 
+struct pdg_seal;
+
 /*
- * Encrypt the file at zip_path in one pass: first to the scrypt passphrase recipient whose
- * passphrase is the token's release secret text (PDG_AGE_SCRYPT_TOKEN_LOG2N), then that
- * ciphertext to the data-center X25519 recipients, writing the result through write(wctx).
- * Memory is bounded by one read block and two age chunks. progress (may be NULL) is called
- * with the plaintext bytes done so far.
+ * Start sealing: plaintext given to pdg_seal_write is encrypted first to the scrypt passphrase
+ * recipient whose passphrase is the token's release secret text (PDG_AGE_SCRYPT_TOKEN_LOG2N),
+ * and that ciphertext to the data-center X25519 recipients, the result going out through
+ * write(wctx) as it is produced (both headers are written here). Memory: two age chunks.
+ * xs (may be NULL) is charged the inner and outer layers' time. *out must be freed with
+ * pdg_seal_free, also after failures.
  */
-PDG_MUST_CHECK enum pdg_code pdg_seal_file(const char *zip_path, const char *passphrase,
+PDG_MUST_CHECK enum pdg_code pdg_seal_open(struct pdg_seal **out, const char *passphrase,
 					   const char *const *recipients, size_t nrecipients,
 					   pdg_age_write_fn write, void *wctx,
-					   void (*progress)(void *arg, uint64_t done, uint64_t total),
-					   void *progress_arg, struct pdg_err *err);
+					   struct pdg_xs_times *xs, struct pdg_err *err);
+
+/* Seal len more bytes of plaintext (seal is a struct pdg_seal *; pdg_age_write_fn's shape). */
+PDG_MUST_CHECK enum pdg_code pdg_seal_write(void *seal, const uint8_t *buf, size_t len,
+					    struct pdg_err *err);
+
+/* End both layers (the last chunks go out through write). */
+PDG_MUST_CHECK enum pdg_code pdg_seal_finish(struct pdg_seal *s, struct pdg_err *err);
+
+/* Plaintext bytes sealed so far. */
+uint64_t pdg_seal_bytes(const struct pdg_seal *s);
+
+/* Free s (NULL is fine); key material is wiped. */
+void pdg_seal_free(struct pdg_seal *s);
 
 #endif

@@ -154,12 +154,25 @@ static enum pdg_code write_all(int fd, const uint8_t *buf, size_t len, const cha
 	return pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", name);
 }
 
+static enum pdg_code end_segment_timed(struct pdg_segw *w, struct pdg_err *err)
+{
+	enum pdg_code rc;
+
+	pdg_xs_enter(w->xs, PDG_XS_FSYNC);
+	rc = end_segment(w, err);
+	pdg_xs_leave(w->xs);
+	return rc;
+}
+
 enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct pdg_err *err)
 {
 	struct pdg_segw *w = arg;
 	enum pdg_code rc;
 
-	if ((rc = pdg_sha256_update(&w->all_ctx, buf, len, err)))
+	pdg_xs_enter(w->xs, PDG_XS_HASH);
+	rc = pdg_sha256_update(&w->all_ctx, buf, len, err);
+	pdg_xs_leave(w->xs);
+	if (rc)
 		return rc;
 	while (len) {
 		struct pdg_medium_segment *s;
@@ -169,14 +182,21 @@ enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct p
 			return rc;
 		s = &w->seg[w->nseg - 1];
 		n = w->seg_max - s->size < len ? (size_t)(w->seg_max - s->size) : len;
-		if ((rc = pdg_sha256_update(&w->seg_ctx, buf, n, err)) ||
-		    (rc = write_all(w->fd, buf, n, s->name, err)))
+		pdg_xs_enter(w->xs, PDG_XS_HASH);
+		rc = pdg_sha256_update(&w->seg_ctx, buf, n, err);
+		pdg_xs_leave(w->xs);
+		if (rc)
+			return rc;
+		pdg_xs_enter(w->xs, PDG_XS_WRITE);
+		rc = write_all(w->fd, buf, n, s->name, err);
+		pdg_xs_leave(w->xs);
+		if (rc)
 			return rc;
 		s->size += n;
 		w->total += n;
 		buf += n;
 		len -= n;
-		if (s->size == w->seg_max && (rc = end_segment(w, err)))
+		if (s->size == w->seg_max && (rc = end_segment_timed(w, err)))
 			return rc;
 	}
 	return PDG_OK;
@@ -215,16 +235,19 @@ enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err)
 	enum pdg_code rc;
 	char part[48];
 
-	if (w->fd >= 0 && (rc = end_segment(w, err)))
+	if (w->fd >= 0 && (rc = end_segment_timed(w, err)))
 		return rc;
 	if (!w->nseg)
 		return pdg_err_set(err, PDG_E_INTERNAL, "no ciphertext was written");
 	if ((rc = pdg_sha256_final(&w->all_ctx, d, err)))
 		return rc;
 	pdg_sha256_hex(w->all_sha256, d);
-	for (unsigned i = 0; i < w->nseg; i++)
-		if ((rc = read_back(w, &w->seg[i], err)))
-			return rc;
+	pdg_xs_enter(w->xs, PDG_XS_READBACK);
+	for (unsigned i = 0; !rc && i < w->nseg; i++)
+		rc = read_back(w, &w->seg[i], err);
+	pdg_xs_leave(w->xs);
+	if (rc)
+		return rc;
 	for (unsigned i = 0; i < w->nseg; i++) {
 		part_name(part, sizeof(part), w->seg[i].name);
 		if (renameat(w->dirfd, part, w->dirfd, w->seg[i].name))

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "appliance/export/stages.h"
 #include "lib/crypto/evp.h"
 #include "lib/crypto/sha256.h"
 #include "lib/err.h"
@@ -23,6 +24,7 @@ struct pdg_segw {
 	uint64_t total;
 	struct pdg_sha256_ctx seg_ctx, all_ctx;
 	char all_sha256[65];
+	struct pdg_xs_times *xs;           /* stage timing, may be NULL (set after open) */
 };
 
 /* Temporary names: "." + final name + ".part"; readers ignore them. */

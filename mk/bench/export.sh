@@ -50,8 +50,11 @@ ratio() { # NAME "sec" "peer sec"
 
 echo "export of $n CT slices ($mb MB), $(nproc) cores"
 rm -rf "$w/m" && mkdir "$w/m"
-pd=$(run pdigate export --project bench --medium "$w/m" "$w/DICOM")
+pd=$(PDG_TRACE_STAGES=1 run pdigate export --project bench --medium "$w/m" "$w/DICOM")
 line "pdigate export" "$pd"
+# where the time went (exclusive wall-clock seconds per stage, PDG_TRACE_STAGES=1)
+sed -n 's/^pdigate: stages (s): //p' "$w/out" | tr ' ' '\n' | paste - - |
+	awk '{ printf "    %-10s %7.3f s\n", $1, $2 }'
 test -s "$w/m/PDIGATE/"*.MAN || echo "  (no package was written!)"
 floor=$(run sh -c "cd '$w' && tar -cf - DICOM | age -r '$R' | dd of='$w/floor.age' bs=1M conv=fsync 2>/dev/null")
 line "floor: tar | age | dd conv=fsync" "$floor"
