@@ -131,7 +131,7 @@ static void trace_stages(const struct pdg_export_result *r)
 		fprintf(stderr, " %s %.3f", pdg_xs_name((enum pdg_xs)i), r->times.s[i]);
 		total += r->times.s[i];
 	}
-	fprintf(stderr, " total %.3f\n", total);
+	fprintf(stderr, " total %.3f read-back-thread %.3f\n", total, r->readback_busy);
 }
 
 static json_t *result_json(const struct pdg_export_result *r, const char *token)

@@ -327,6 +327,7 @@ static enum pdg_code seal_to_medium(struct job *j, struct pdg_err *err)
 	if (!rc) {
 		progress(j, "verifying", 0, 1);
 		rc = pdg_segw_finish(&w, err);
+		j->r->readback_busy = w.readback_busy;
 	}
 	pdg_xs_enter(&j->r->times, PDG_XS_PUBLISH);
 	if (!rc) {

@@ -38,6 +38,7 @@ struct pdg_export_result {
 	char quarantine_dir[4096];              /* where quarantined originals were kept, or "" */
 	int written;                            /* the package is complete on the medium */
 	struct pdg_xs_times times;              /* where the time went (wall clock per stage) */
+	double readback_busy;                   /* seconds of reading back, beside the writing */
 };
 
 /*

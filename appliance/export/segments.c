@@ -4,14 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "appliance/export/segments.h"
 #include "lib/fdio.h"
-
-#define READBACK_BLOCK (1024 * 1024)
 
 static void part_name(char *buf, size_t cap, const char *final)
 {
@@ -91,9 +90,7 @@ enum pdg_code pdg_segw_open(struct pdg_segw *w, const char *medium_dir, const ch
 		return pdg_err_sys(err, PDG_E_IO, "cannot open '%s'", path);
 	if ((rc = sweep(w->dirfd, err)))
 		return rc;
-	if ((rc = pdg_sha256_init(&w->all_ctx, err)))
-		return rc;
-	return PDG_OK;
+	return pdg_readback_start(&w->rb, w->dirfd, err);
 }
 
 static enum pdg_code next_segment(struct pdg_segw *w, struct pdg_err *err)
@@ -114,8 +111,34 @@ static enum pdg_code next_segment(struct pdg_segw *w, struct pdg_err *err)
 		return pdg_err_sys(err, PDG_E_IO, "cannot create '%s' on the medium", part);
 	if ((rc = pdg_sha256_init(&w->seg_ctx, err)))
 		return rc;
+	w->queued = 0;
 	w->nseg++;
 	return PDG_OK;
+}
+
+/*
+ * Hand [queued, size) of the current segment to the read-back thread: whole ranges while
+ * writing (their writeback started here), the rest with last set once the segment is flushed.
+ */
+static enum pdg_code queue_range(struct pdg_segw *w, int last, struct pdg_err *err)
+{
+	const struct pdg_medium_segment *s = &w->seg[w->nseg - 1];
+	uint64_t len = s->size - w->queued;
+	char part[48];
+	enum pdg_code rc;
+
+	if (!last) {
+		len -= len % PDG_READBACK_RANGE;
+		if (!len)
+			return PDG_OK;
+		/* start writing the range to the device now; the reader waits for it */
+		(void)sync_file_range(w->fd, (off64_t)w->queued, (off64_t)len,
+				      SYNC_FILE_RANGE_WRITE);
+	}
+	part_name(part, sizeof(part), s->name);
+	rc = pdg_readback_queue(w->rb, w->nseg - 1, part, w->queued, len, last, err);
+	w->queued += len;
+	return rc;
 }
 
 static enum pdg_code end_segment(struct pdg_segw *w, struct pdg_err *err)
@@ -141,7 +164,7 @@ static enum pdg_code end_segment(struct pdg_segw *w, struct pdg_err *err)
 		return pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", s->name);
 	}
 	w->fd = -1;
-	return PDG_OK;
+	return queue_range(w, 1, err);
 }
 
 static enum pdg_code write_all(int fd, const uint8_t *buf, size_t len, const char *name,
@@ -169,11 +192,6 @@ enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct p
 	struct pdg_segw *w = arg;
 	enum pdg_code rc;
 
-	pdg_xs_enter(w->xs, PDG_XS_HASH);
-	rc = pdg_sha256_update(&w->all_ctx, buf, len, err);
-	pdg_xs_leave(w->xs);
-	if (rc)
-		return rc;
 	while (len) {
 		struct pdg_medium_segment *s;
 		size_t n;
@@ -196,42 +214,20 @@ enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct p
 		w->total += n;
 		buf += n;
 		len -= n;
-		if (s->size == w->seg_max && (rc = end_segment_timed(w, err)))
+		if (s->size == w->seg_max)
+			rc = end_segment_timed(w, err);
+		else if (s->size - w->queued >= PDG_READBACK_RANGE)
+			rc = queue_range(w, 0, err);
+		if (rc)
 			return rc;
 	}
 	return PDG_OK;
 }
 
-/* Read a written segment back from the device (not the page cache) and compare its hash. */
-static enum pdg_code read_back(struct pdg_segw *w, const struct pdg_medium_segment *s,
-			       struct pdg_err *err)
-{
-	char part[48], hex[65];
-	uint8_t d[PDG_SHA256_BYTES];
-	uint64_t size;
-	enum pdg_code rc;
-	int fd;
-
-	part_name(part, sizeof(part), s->name);
-	fd = openat(w->dirfd, part, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return pdg_err_sys(err, PDG_E_IO, "cannot read '%s' back from the medium", s->name);
-	/* the data was flushed by end_segment; drop it from the cache so the read hits the device */
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	rc = pdg_sha256_fd(fd, d, &size, err);
-	close(fd);
-	if (rc)
-		return pdg_err_prefix(err, "reading '%s' back from the medium", s->name);
-	pdg_sha256_hex(hex, d);
-	if (size != s->size || strcmp(hex, s->sha256))
-		return pdg_err_set(err, PDG_E_IO, "'%s' reads back differently from what was "
-						  "written: the medium is faulty", s->name);
-	return PDG_OK;
-}
-
 enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err)
 {
-	uint8_t d[PDG_SHA256_BYTES];
+	char (*sha)[65] = NULL;
+	uint64_t *size = NULL;
 	enum pdg_code rc;
 	char part[48];
 
@@ -239,24 +235,38 @@ enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err)
 		return rc;
 	if (!w->nseg)
 		return pdg_err_set(err, PDG_E_INTERNAL, "no ciphertext was written");
-	if ((rc = pdg_sha256_final(&w->all_ctx, d, err)))
-		return rc;
-	pdg_sha256_hex(w->all_sha256, d);
+	sha = calloc(w->nseg, sizeof(*sha));
+	size = calloc(w->nseg, sizeof(*size));
+	if (!sha || !size) {
+		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+		goto out;
+	}
 	pdg_xs_enter(w->xs, PDG_XS_READBACK);
-	for (unsigned i = 0; !rc && i < w->nseg; i++)
-		rc = read_back(w, &w->seg[i], err);
+	rc = pdg_readback_finish(w->rb, w->nseg, sha, size, w->all_sha256, err);
 	pdg_xs_leave(w->xs);
+	w->readback_busy = pdg_readback_busy(w->rb);
 	if (rc)
-		return rc;
+		goto out;
+	for (unsigned i = 0; i < w->nseg; i++)
+		if (size[i] != w->seg[i].size || strcmp(sha[i], w->seg[i].sha256)) {
+			rc = pdg_err_set(err, PDG_E_IO, "'%s' reads back differently from what was "
+							  "written: the medium is faulty", w->seg[i].name);
+			goto out;
+		}
 	for (unsigned i = 0; i < w->nseg; i++) {
 		part_name(part, sizeof(part), w->seg[i].name);
-		if (renameat(w->dirfd, part, w->dirfd, w->seg[i].name))
-			return pdg_err_sys(err, PDG_E_IO, "cannot name '%s' on the medium",
-					   w->seg[i].name);
+		if (renameat(w->dirfd, part, w->dirfd, w->seg[i].name)) {
+			rc = pdg_err_sys(err, PDG_E_IO, "cannot name '%s' on the medium",
+					 w->seg[i].name);
+			goto out;
+		}
 	}
 	if (fsync(w->dirfd))
-		return pdg_err_sys(err, PDG_E_IO, "cannot flush the medium's folder");
-	return PDG_OK;
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot flush the medium's folder");
+out:
+	free(sha);
+	free(size);
+	return rc;
 }
 
 static enum pdg_code write_part(int dirfd, const char *part, const char *data, size_t len,
@@ -318,6 +328,8 @@ void pdg_segw_release(struct pdg_segw *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
+	pdg_readback_stop(w->rb); /* before the files go: it may still be reading them */
+	w->rb = NULL;
 	if (w->dirfd >= 0) {
 		for (unsigned i = 0; i < w->nseg; i++) {
 			part_name(part, sizeof(part), w->seg[i].name);
@@ -327,5 +339,4 @@ void pdg_segw_release(struct pdg_segw *w)
 	}
 	w->dirfd = -1;
 	pdg_sha256_release(&w->seg_ctx);
-	pdg_sha256_release(&w->all_ctx);
 }

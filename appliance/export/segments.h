@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Writing ciphertext onto a medium as <PKG>.001, .002 ... under temporary names, hashing as it
- * goes, then reading every segment back from the device and naming it only when it matches.
+ * goes, while a second thread reads every written range back from the device (after its
+ * writeback, with the page cache dropped) and hashes it; a segment is named only when what
+ * the device returns matches what was written.
  */
 #ifndef PDG_EXPORT_SEGMENTS_H
 #define PDG_EXPORT_SEGMENTS_H
 
 #include <stdint.h>
 
+#include "appliance/export/readback.h"
 #include "appliance/export/stages.h"
 #include "lib/crypto/evp.h"
 #include "lib/crypto/sha256.h"
@@ -22,9 +25,12 @@ struct pdg_segw {
 	struct pdg_medium_segment seg[PDG_MEDIUM_MAX_SEGMENTS];
 	unsigned nseg;
 	uint64_t total;
-	struct pdg_sha256_ctx seg_ctx, all_ctx;
+	uint64_t queued;                   /* bytes of the current segment queued for read-back */
+	struct pdg_sha256_ctx seg_ctx;
+	struct pdg_readback *rb;           /* the read-back thread */
 	char all_sha256[65];
 	struct pdg_xs_times *xs;           /* stage timing, may be NULL (set after open) */
+	double readback_busy;              /* seconds the read-back thread worked (in parallel) */
 };
 
 /* Temporary names: "." + final name + ".part"; readers ignore them. */
@@ -45,8 +51,9 @@ PDG_MUST_CHECK enum pdg_code pdg_segw_write(void *w, const uint8_t *buf, size_t 
 					    struct pdg_err *err);
 
 /*
- * End the last segment, flush every segment to the device, read each back and compare its
- * SHA-256, then give the segments their final names. Afterwards w->seg[] and w->all_sha256
+ * End the last segment (fsync), wait until the read-back thread has read every segment from
+ * the device, compare each one's SHA-256 and size with what was written, then give the
+ * segments their final names. Afterwards w->seg[] and w->all_sha256 (of the bytes read back)
  * describe the ciphertext for the manifest.
  */
 PDG_MUST_CHECK enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err);
