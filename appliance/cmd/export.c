@@ -131,7 +131,11 @@ static void trace_stages(const struct pdg_export_result *r)
 		fprintf(stderr, " %s %.3f", pdg_xs_name((enum pdg_xs)i), r->times.s[i]);
 		total += r->times.s[i];
 	}
-	fprintf(stderr, " total %.3f read-back-thread %.3f\n", total, r->readback_busy);
+	fprintf(stderr, " total %.3f\n", total);
+	fprintf(stderr, "pdigate: in parallel (s): writer-sha256 %.3f writer-write %.3f "
+		"writer-fsync %.3f read-back %.3f sealing-waited %.3f\n",
+		r->io_times.s[PDG_XS_HASH], r->io_times.s[PDG_XS_WRITE], r->io_times.s[PDG_XS_FSYNC],
+		r->readback_busy, r->seal_waited);
 }
 
 static json_t *result_json(const struct pdg_export_result *r, const char *token)

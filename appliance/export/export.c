@@ -14,6 +14,7 @@
 #include "appliance/deid/deid.h"
 #include "appliance/deid/profile.h"
 #include "appliance/export/export.h"
+#include "appliance/export/pipe.h"
 #include "appliance/export/seal.h"
 #include "appliance/export/segments.h"
 #include "appliance/home/fsutil.h"
@@ -36,6 +37,7 @@ struct job {
 	char date[16];           /* the export's UTC date, YYYY-MM-DD */
 	struct pdg_zip_opts zo;  /* the same date for the ZIP entries */
 	struct pdg_seal *seal;
+	struct pdg_xpipe *pipe;  /* to the writer thread */
 };
 
 static void progress(const struct job *j, const char *stage, uint64_t done, uint64_t total)
@@ -293,37 +295,74 @@ static void fill_manifest(struct job *j, const struct pdg_segw *w)
 	snprintf(m->software, sizeof(m->software), "pdigate %s", PDG_VERSION);
 }
 
-static enum pdg_code seal_to_medium(struct job *j, struct pdg_err *err)
+/* The outer layer's output to the writer thread; waiting for it counts as writing. */
+static enum pdg_code to_writer(void *ctx, const uint8_t *buf, size_t len, struct pdg_err *err)
+{
+	struct job *j = ctx;
+	enum pdg_code rc;
+
+	pdg_xs_enter(&j->r->times, PDG_XS_WRITE);
+	rc = pdg_xpipe_write(j->pipe, buf, len, err);
+	pdg_xs_leave(&j->r->times);
+	return rc;
+}
+
+/*
+ * file set → ZIP → inner age → outer age on this thread; → SHA-256 and segment writes on the
+ * writer thread (pipe.h); → read-back from the device on a third (segments.h). One pass, no
+ * staging copy of the ZIP or the ciphertext.
+ */
+static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pdg_err *err)
 {
 	const char *rcpt[PDG_MAX_RECIPIENTS];
 	char pass[PDG_TOKEN_SECRET_CHARS + 1];
-	struct pdg_segw w;
-	char *man = NULL;
-	size_t man_len;
 	enum pdg_code rc;
 
 	for (size_t i = 0; i < j->proj.nrecipients; i++)
 		rcpt[i] = j->proj.recipients[i];
-	rc = pdg_segw_open(&w, j->o->medium, j->r->token.pkgid, j->o->segment_size, err);
-	if (!rc)
-		rc = pdg_export_write_readme(j->o->medium, err);
-	w.xs = &j->r->times;
+	pdg_xs_start(&j->r->io_times);
+	w->xs = &j->r->io_times;
+	rc = pdg_xpipe_start(&j->pipe, pdg_segw_write, w, err);
 	if (!rc) {
 		pdg_token_secret_text(j->r->token.secret, pass);
-		rc = pdg_seal_open(&j->seal, pass, rcpt, j->proj.nrecipients, pdg_segw_write, &w,
+		rc = pdg_seal_open(&j->seal, pass, rcpt, j->proj.nrecipients, to_writer, j,
 				   &j->r->times, err);
 		explicit_bzero(pass, sizeof(pass));
 	}
 	if (!rc) {
-		/* file set → ZIP → inner age → outer age → segments, one pass, no staging copy */
 		pdg_xs_enter(&j->r->times, PDG_XS_ZIP);
 		rc = pdg_pdi_zip_stream(j->set_dir, &j->zo, to_seal, j, NULL, err);
 		pdg_xs_leave(&j->r->times);
 	}
 	if (!rc)
 		rc = pdg_seal_finish(j->seal, err);
+	pdg_xs_enter(&j->r->times, PDG_XS_WRITE);
+	if (!rc)
+		rc = pdg_xpipe_finish(j->pipe, err);
+	pdg_xs_leave(&j->r->times);
+	j->r->seal_waited = pdg_xpipe_waited(j->pipe);
+	/* the writer thread has ended (or is ended here) before w is used on this thread again */
+	pdg_xpipe_stop(j->pipe);
+	j->pipe = NULL;
+	pdg_xs_stop(&j->r->io_times);
+	w->xs = &j->r->times;
 	pdg_seal_free(j->seal);
 	j->seal = NULL;
+	return rc;
+}
+
+static enum pdg_code seal_to_medium(struct job *j, struct pdg_err *err)
+{
+	struct pdg_segw w;
+	char *man = NULL;
+	size_t man_len;
+	enum pdg_code rc;
+
+	rc = pdg_segw_open(&w, j->o->medium, j->r->token.pkgid, j->o->segment_size, err);
+	if (!rc)
+		rc = pdg_export_write_readme(j->o->medium, err);
+	if (!rc)
+		rc = stream_package(j, &w, err);
 	if (!rc) {
 		progress(j, "verifying", 0, 1);
 		rc = pdg_segw_finish(&w, err);

@@ -38,7 +38,9 @@ struct pdg_export_result {
 	char quarantine_dir[4096];              /* where quarantined originals were kept, or "" */
 	int written;                            /* the package is complete on the medium */
 	struct pdg_xs_times times;              /* where the time went (wall clock per stage) */
+	struct pdg_xs_times io_times;           /* the writer thread's stages (in parallel) */
 	double readback_busy;                   /* seconds of reading back, beside the writing */
+	double seal_waited;                     /* seconds the sealing waited for the writer */
 };
 
 /*

@@ -52,9 +52,12 @@ echo "export of $n CT slices ($mb MB), $(nproc) cores"
 rm -rf "$w/m" && mkdir "$w/m"
 pd=$(PDG_TRACE_STAGES=1 run pdigate export --project bench --medium "$w/m" "$w/DICOM")
 line "pdigate export" "$pd"
-# where the time went (exclusive wall-clock seconds per stage, PDG_TRACE_STAGES=1)
+# where the time went (PDG_TRACE_STAGES=1): wall-clock seconds per stage of the main thread,
+# which add up to the total, then the busy time of the threads working beside it
 sed -n 's/^pdigate: stages (s): //p' "$w/out" | tr ' ' '\n' | paste - - |
-	awk '{ printf "    %-10s %7.3f s\n", $1, $2 }'
+	awk '{ printf "    %-16s %7.3f s\n", $1, $2 }'
+sed -n 's/^pdigate: in parallel (s): //p' "$w/out" | tr ' ' '\n' | paste - - |
+	awk '{ printf "    %-16s %7.3f s   (in parallel)\n", $1, $2 }'
 test -s "$w/m/PDIGATE/"*.MAN || echo "  (no package was written!)"
 floor=$(run sh -c "cd '$w' && tar -cf - DICOM | age -r '$R' | dd of='$w/floor.age' bs=1M conv=fsync 2>/dev/null")
 line "floor: tar | age | dd conv=fsync" "$floor"
