@@ -211,7 +211,9 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 
 		snprintf(j->r->manifest.profile_title, sizeof(j->r->manifest.profile_title), "%s",
 			 ctx.profile->title);
+		pdg_xs_enter(&j->r->times, PDG_XS_LINKS);
 		rc = pdg_batch_store_links(&j->r->batch, j->o->home, j->o->project, &stored, err);
+		pdg_xs_leave(&j->r->times);
 	}
 	pdg_deid_ctx_release(&ctx);
 	if (!rc)
@@ -434,8 +436,10 @@ out:
 		free(j.files[i]);
 	free(j.files);
 	/* the staging copies are de-identified, but nothing is left lying about */
+	pdg_xs_enter(&r->times, PDG_XS_CLEANUP);
 	if (j.stage[0] && pdg_pdi_tree_remove(j.stage, &ignored))
 		pdg_err_clear(&ignored); /* best effort: the next export reuses no stage */
+	pdg_xs_leave(&r->times);
 	pdg_xs_stop(&r->times);
 	return rc;
 }

@@ -66,10 +66,12 @@ void pdg_xs_add(struct pdg_xs_times *to, const struct pdg_xs_times *from)
 const char *pdg_xs_name(enum pdg_xs stage)
 {
 	static const char *const names[PDG_XS_N] = {
-		[PDG_XS_OTHER] = "other", [PDG_XS_DEID] = "deid", [PDG_XS_FILESET] = "fileset",
+		[PDG_XS_OTHER] = "other", [PDG_XS_DEID] = "deid", [PDG_XS_LINKS] = "link-table",
+		[PDG_XS_FILESET] = "fileset",
 		[PDG_XS_ZIP] = "zip", [PDG_XS_INNER] = "inner-age", [PDG_XS_OUTER] = "outer-age",
 		[PDG_XS_HASH] = "sha256", [PDG_XS_WRITE] = "write", [PDG_XS_FSYNC] = "fsync",
 		[PDG_XS_READBACK] = "read-back", [PDG_XS_PUBLISH] = "publish",
+		[PDG_XS_CLEANUP] = "cleanup",
 	};
 
 	return (unsigned)stage < PDG_XS_N ? names[stage] : "?";

@@ -6,6 +6,7 @@
 enum pdg_xs {
 	PDG_XS_OTHER,      /* setup, listing, cleanup: what no stage below claims */
 	PDG_XS_DEID,       /* de-identification workers (pdg_batch_run) */
+	PDG_XS_LINKS,      /* storing the re-identification links of the batch */
 	PDG_XS_FILESET,    /* DICOMDIR, PDIGATE.JSN, README, web view */
 	PDG_XS_ZIP,        /* reading the file set and framing it as a ZIP (CRC-32) */
 	PDG_XS_INNER,      /* inner age layer (scrypt recipient) */
@@ -15,6 +16,7 @@ enum pdg_xs {
 	PDG_XS_FSYNC,      /* flushing segments to the device */
 	PDG_XS_READBACK,   /* reading segments back and comparing their hash */
 	PDG_XS_PUBLISH,    /* manifest, signature, renames */
+	PDG_XS_CLEANUP,    /* removing the staging folder */
 	PDG_XS_N
 };
 
