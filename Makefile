@@ -39,7 +39,7 @@ OPT      := -O2 -g -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 SANLD    :=
 endif
 HARDEN   := -fstack-protector-strong -fstack-clash-protection -fcf-protection=full -fPIE
-PKGS     := libzip libqrencode libusb-1.0 cairo fontconfig jansson inih openssl sqlite3 zbar libcurl libmicrohttpd gnutls libpq libopenjp2
+PKGS     := libzip libqrencode libusb-1.0 cairo fontconfig jansson inih openssl sqlite3 zbar libcurl libmicrohttpd gnutls libpq libopenjp2 libdeflate
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # dcmtk.pc names libsndfile as a private requirement, so pkg-config fails without its -dev

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "lib/fdio.h"
 #include "pdi/manifest.h"
@@ -71,10 +71,10 @@ static enum pdg_code out(struct zw *z, const void *buf, size_t len)
 	return rc;
 }
 
+/* CRC-32 (ISO 3309) with libdeflate: PCLMULQDQ where the processor has it, 3-6x zlib's */
 static uint32_t crc_of(uint32_t crc, const uint8_t *p, size_t len)
 {
-	/* crc32_z takes a size_t; zlib's crc32 would take 32-bit lengths */
-	return (uint32_t)crc32_z(crc, p, len);
+	return libdeflate_crc32(crc, p, len);
 }
 
 /* Local header: sizes and CRC are known (no data descriptor); zip64 extra for large entries. */
@@ -144,7 +144,7 @@ static enum pdg_code entry(struct zw *z, const char *root, const struct pdg_pdi_
 			   size_t i)
 {
 	char path[PATH_MAX];
-	uint32_t crc = (uint32_t)crc32_z(0, Z_NULL, 0), again;
+	uint32_t crc = 0, again;
 	enum pdg_code rc = PDG_OK;
 	struct stat st;
 	uint64_t off;
@@ -191,7 +191,7 @@ static enum pdg_code entry(struct zw *z, const char *root, const struct pdg_pdi_
 	}
 	if ((rc = local_header(z, f->path, f->size, crc)))
 		goto done;
-	again = (uint32_t)crc32_z(0, Z_NULL, 0);
+	again = 0;
 	for (off = 0; off < f->size;) {
 		size_t want = f->size - off < DATA_BLOCK ? (size_t)(f->size - off) : DATA_BLOCK;
 		ssize_t n = pread_full(fd, z->buf, want, off);
