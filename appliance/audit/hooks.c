@@ -309,3 +309,32 @@ enum pdg_code pdg_audit_hook_purge(const char *home, const char *before, size_t 
 	snprintf(detail, sizeof(detail), "removed=%zu before=%.10s", removed, before);
 	return append(home, &ev, err);
 }
+
+enum pdg_code pdg_audit_hook_import(const char *home, const char *command, const char *source,
+				    const char *address, const struct pdg_audit_import *c,
+				    int outcome, const char *desc, struct pdg_err *err)
+{
+	struct pdg_audit_participant who[2] = {
+		{ .user_id = source && source[0] ? source : "unknown", .requestor = 1,
+		  .role = CODE("110153", "Source Role ID"), .nap_id = address,
+		  .nap_type = address ? 2 : 0 },
+		{ .user_id = "pdigate", .alt_user_id = command, .requestor = 0,
+		  .role = CODE("110152", "Destination Role ID") },
+	};
+	char counts[160];
+	struct pdg_audit_object obj = {
+		.type_code = 2, .role = 20, .id_type = batch_id_type, .id = command,
+		.detail_type = "counts", .detail_value = counts, .encrypted = 0, .anonymized = 0,
+	};
+	struct pdg_audit_event ev = {
+		.id = CODE("110104", "DICOM Instances Transferred"), .action = 'C',
+		.outcome = outcome, .outcome_desc = desc && desc[0] ? desc : counts,
+		.participants = who, .nparticipants = 2, .objects = &obj, .nobjects = 1,
+	};
+
+	if (!address)
+		who[0].media_type = (struct pdg_audit_code)CODE("110037", "URI");
+	snprintf(counts, sizeof(counts), "imported=%zu duplicates=%zu refused=%zu", c->imported,
+		 c->duplicates, c->refused);
+	return append(home, &ev, err);
+}

@@ -121,4 +121,23 @@ PDG_MUST_CHECK enum pdg_code pdg_audit_hook_purge(const char *home, const char *
 						  int outcome, const char *desc,
 						  struct pdg_err *err);
 
+/* What one import or one association brought in. */
+struct pdg_audit_import {
+	size_t imported, duplicates, refused;
+};
+
+/*
+ * receive (one association) and import (one folder or disc): DICOM Instances Transferred
+ * 110104, action C (instances created on the appliance). Participants: the sender as Source
+ * 110153 — for receive its calling AE title with its IP address as NetworkAccessPoint, for
+ * import source ("folder" or "DICOMDIR") with MediaType 110037 URI (address NULL) — and the
+ * appliance process (command) as Destination 110152. The object is the transfer with its
+ * counts ("imported=N duplicates=N refused=N"): no UIDs, no names. outcome 0, 4 (some
+ * refused) or 8 (stopped: desc says why, no PHI).
+ */
+PDG_MUST_CHECK enum pdg_code pdg_audit_hook_import(const char *home, const char *command,
+						   const char *source, const char *address,
+						   const struct pdg_audit_import *c, int outcome,
+						   const char *desc, struct pdg_err *err);
+
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "appliance/audit/hooks.h"
 #include "appliance/catalog/catalog.h"
 #include "appliance/cmd/cmds.h"
 #include "appliance/home/fsutil.h"
@@ -370,6 +371,13 @@ int cmd_import(int argc, char **argv)
 	}
 	if (im.fatal) {
 		pdg_log(PDG_LOG_ERR, "import stopped: %s", im.fatal_err.msg);
+		rc = 1;
+	}
+	struct pdg_audit_import counts = { im.imported, im.duplicates, im.refused };
+	if (pdg_audit_hook_import(home, "pdigate import", with_dd ? "DICOMDIR" : "folder", NULL,
+				  &counts, rc ? 8 : im.refused ? 4 : 0,
+				  rc ? "import stopped before the end" : NULL, &err)) {
+		pdg_log(PDG_LOG_ERR, "%s", err.msg);
 		rc = 1;
 	}
 	if (!rc)

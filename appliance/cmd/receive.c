@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appliance/audit/hooks.h"
 #include "appliance/catalog/catalog.h"
 #include "appliance/cmd/cmds.h"
 #include "appliance/home/fsutil.h"
@@ -83,9 +84,30 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
 }
 
 struct rx_state {
+	const char *home;
 	struct pdg_catalog *cat;
 	unsigned long stored, duplicates, failed;
+	unsigned long base[3];  /* the counts when the current association began */
+	char ae[17], addr[64];  /* its calling AE title and address */
 };
+
+/* One audit record per association that sent instances: counts and the sender, no UIDs. */
+static void audit_association(struct rx_state *s)
+{
+	struct pdg_audit_import c = {
+		.imported = s->stored - s->base[0],
+		.duplicates = s->duplicates - s->base[1],
+		.refused = s->failed - s->base[2],
+	};
+	struct pdg_err err = { 0 };
+
+	if (!c.imported && !c.duplicates && !c.refused)
+		return; /* C-ECHO, or nothing sent */
+	if (pdg_audit_hook_import(s->home, "pdigate receive", s->ae, s->addr, &c,
+				  c.refused ? 4 : 0, NULL, &err))
+		pdg_log(PDG_LOG_ERR, "the association could not be recorded in the audit log: %s",
+			err.msg);
+}
 
 static uint16_t on_instance(void *arg, const struct pdg_scp_instance *inst)
 {
@@ -116,6 +138,11 @@ static void on_event(void *arg, enum pdg_scp_event ev, const char *ae, const cha
 		break;
 	case PDG_SCP_EV_ASSOC_ACCEPTED:
 		pdg_log(PDG_LOG_INFO, "association from AE '%s' at %s", ae, addr);
+		s->base[0] = s->stored;
+		s->base[1] = s->duplicates;
+		s->base[2] = s->failed;
+		snprintf(s->ae, sizeof s->ae, "%s", ae ? ae : "");
+		snprintf(s->addr, sizeof s->addr, "%s", addr ? addr : "");
 		break;
 	case PDG_SCP_EV_ASSOC_REFUSED_AE:
 		pdg_log(PDG_LOG_WARN, "association refused: AE title not allowed");
@@ -126,6 +153,7 @@ static void on_event(void *arg, enum pdg_scp_event ev, const char *ae, const cha
 	case PDG_SCP_EV_ASSOC_ENDED:
 		pdg_log(PDG_LOG_INFO, "association ended: %lu stored, %lu duplicates, %lu failed",
 			s->stored, s->duplicates, s->failed);
+		audit_association(s);
 		break;
 	case PDG_SCP_EV_RECEIVE_FAILED:
 		s->failed++;
@@ -193,6 +221,7 @@ int cmd_receive(int argc, char **argv)
 		return 2;
 	}
 	home = pdg_home_path(home);
+	s.home = home;
 	if (load_config(home, &c))
 		return 1;
 	if (port) {

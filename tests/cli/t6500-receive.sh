@@ -67,6 +67,24 @@ test_expect_success 'no PHI in the receive log' '
 	done
 '
 
+test_expect_success 'each association that sent instances is an audit record (110104), no PHI' '
+	pdigate audit verify --home "$H" | grep -q "chain intact" &&
+	pdigate audit export --format xml --home "$H" >audit.xml &&
+	xmllint --noout --relaxng "$PDG_TOP/docs/audit-message.rng" audit.xml &&
+	python3 -c "
+import xml.etree.ElementTree as E
+ms = [m for m in E.parse(\"audit.xml\").getroot()
+      if m.find(\"EventIdentification/EventID\").get(\"csd-code\") == \"110104\"]
+assert len(ms) >= 3, len(ms)
+first = E.tostring(ms[0], encoding=\"unicode\")
+assert \"imported=\" in first and \"PACS\" in first and \"127.0.0.1\" in first, first
+assert any(\"duplicates=\" in E.tostring(m, encoding=\"unicode\") and \"imported=0 \" in E.tostring(m, encoding=\"unicode\") for m in ms)
+" &&
+	for v in $(dcmdump +P PatientID +P PatientName +P StudyInstanceUID "$W"/in/CT00001.dcm | sed "s/.*\[\(.*\)\].*/\1/"); do
+		! grep -F "$v" audit.xml
+	done
+'
+
 test_expect_success 'SIGTERM stops the receiver cleanly (exit 0)' '
 	rx_stop && grep "stopped" "$LOG"
 '

@@ -91,6 +91,15 @@ assert not any(\"/\" in k for k in r[\"reasons\"]), r
 "
 '
 
+test_expect_success 'every import is an audit record (110104) with its counts; the chain verifies' '
+	pdigate audit verify --home "$H" | grep -q "chain intact" &&
+	pdigate audit export --format xml --home "$H" >audit.xml &&
+	xmllint --noout --relaxng "$PDG_TOP/docs/audit-message.rng" audit.xml &&
+	test $(grep -o "csd-code=\"110104\"" audit.xml | wc -l) -ge 5 &&
+	grep -q "imported=5 duplicates=0 refused=0" audit.xml &&
+	grep -q "UserID=\"DICOMDIR\"" audit.xml && grep -q "UserID=\"folder\"" audit.xml
+'
+
 test_expect_success 'not a folder: exit 1; no argument: exit 2' '
 	rc=0 && pdigate import --home "$H" /nonexistent 2>err || rc=$? && test $rc = 1 &&
 	rc=0 && pdigate import --home "$H" 2>err || rc=$? && test $rc = 2
