@@ -146,7 +146,7 @@ static void deidentify(const struct pdg_batch_run *r, struct pdg_batch_reply *re
 		quarantine(r, rep, fd, index, why);
 		goto out;
 	}
-	if ((reason = pdg_deid_classify(r->ctx, dcm))) {
+	if ((reason = pdg_deid_classify_after(r->ctx, dcm, &res))) {
 		quarantine(r, rep, fd, index, reason);
 		goto out;
 	}

@@ -36,7 +36,8 @@ static int burn_in_class(const char *cls)
 	return is_one_of(cls, exact) || has_prefix(cls, SOP_PREFIX "77.");
 }
 
-const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm)
+/* cleaned: a masking rule has already cleaned the pixels of dcm (after apply). */
+static const char *classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm, int cleaned)
 {
 	static const struct {
 		const char *modality, *reason;
@@ -52,7 +53,6 @@ const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dc
 	};
 	struct pdg_dcm_item *ds = pdg_dcm_dataset(dcm);
 	char cls[PDG_DEID_UID_MAX] = "", inst[PDG_DEID_UID_MAX] = "", v[32];
-	int burned_no = 0;
 
 	if (pdg_dcm_get_string(ds, PDG_TAG(0x0008, 0x0016), cls, sizeof(cls), NULL) || !cls[0] ||
 	    pdg_dcm_get_string(ds, PDG_TAG(0x0008, 0x0018), inst, sizeof(inst), NULL) || !inst[0])
@@ -67,12 +67,15 @@ const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dc
 	if (pdg_dcm_get_string(ds, PDG_TAG(0x0028, 0x0302), v, sizeof(v), NULL) == PDG_OK &&
 	    strcmp(v, "YES") == 0)
 		return "the image shows recognizable visual features (0028,0302 is YES)";
-	if (pdg_dcm_get_string(ds, PDG_TAG(0x0028, 0x0301), v, sizeof(v), NULL) == PDG_OK) {
-		if (strcmp(v, "YES") == 0) /* a masking rule may clean it (pixels.h) */
-			return pdg_deid_pixels_gate(ctx, dcm);
-		burned_no = strcmp(v, "NO") == 0;
-	}
-	if (burned_no)
+	if (pdg_dcm_get_string(ds, PDG_TAG(0x0028, 0x0301), v, sizeof(v), NULL) == PDG_OK &&
+	    strcmp(v, "YES") == 0) /* a masking rule may clean it (pixels.h) */
+		return pdg_deid_pixels_gate(ctx, dcm);
+	/*
+	 * The modalities and classes that routinely carry text go through the pixel gate even
+	 * when Burned In Annotation says NO: senders set NO by default, and an image of these
+	 * kinds leaves only cleaned by a rule or not at all (fail closed).
+	 */
+	if (cleaned)
 		return NULL;
 	if (pdg_dcm_get_string(ds, PDG_TAG(0x0008, 0x0060), v, sizeof(v), NULL) == PDG_OK)
 		for (size_t i = 0; i < sizeof(burn_in) / sizeof(burn_in[0]); i++)
@@ -81,4 +84,15 @@ const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dc
 	if (burn_in_class(cls))
 		return pdg_deid_pixels_gate(ctx, dcm);
 	return NULL;
+}
+
+const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm)
+{
+	return classify(ctx, dcm, 0);
+}
+
+const char *pdg_deid_classify_after(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm,
+				    const struct pdg_deid_result *res)
+{
+	return classify(ctx, dcm, res && res->pixel_rule[0]);
 }

@@ -151,6 +151,14 @@ void pdg_deid_result_wipe(struct pdg_deid_result *res);
 const char *pdg_deid_classify(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm);
 
 /*
+ * The same check after pdg_deid_apply filled res: an image whose pixels a masking rule
+ * cleaned (res->pixel_rule set) passes the burned-in text gate; everything else is checked
+ * as before apply.
+ */
+const char *pdg_deid_classify_after(const struct pdg_deid_ctx *ctx, struct pdg_dcm *dcm,
+				    const struct pdg_deid_result *res);
+
+/*
  * Keyed mappings (HMAC-SHA256 with ctx->key); see docs/deid-profiles.md "Mappings".
  * pdg_deid_map_uid: "2.25." + decimal of the first 128 bits of HMAC("uid:" + old).
  * pdg_deid_pseudonym: prefix ("P", "A" for per-batch) + 16 Crockford base32 characters of

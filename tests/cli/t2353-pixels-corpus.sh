@@ -4,8 +4,8 @@
 # is de-identified one by one (the corpus holds the same instance in several transfer
 # syntaxes). Each image is either exported with its pixels cleaned by a rule (Burned In
 # Annotation NO, 113101 in (0012,0064), the rule named in the summary) or quarantined with a
-# "possible burned-in text" reason; the only images exported without cleaning are those the
-# header explicitly marks Burned In Annotation NO. SR is never exported unless its structured
+# "possible burned-in text" reason; none is exported uncleaned, not even when its header says
+# Burned In Annotation NO (two OT parametric maps do). SR is never exported unless its structured
 # content was cleaned (113104). With the defaults turned off, every candidate image is
 # quarantined with "no masking rule for <modality>/<manufacturer>/<model>".
 # The corpus is PHI: nothing of it is copied into the repository or printed.
@@ -46,8 +46,6 @@ run_one() {
 			echo "$2 BAD cleaned-but-unmarked"
 		elif [ "$2" = SR ]; then
 			has_code "$o" 113104 && echo "SR cleaned-structured" || echo "SR BAD exported"
-		elif [ "$(attr "$3" 0028,0301)" = NO ] || [ $px = no ]; then
-			echo "$2 exported-declared-no-burn-in"
 		else
 			echo "$2 BAD exported-uncleaned"
 		fi

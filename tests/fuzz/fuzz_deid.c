@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pdg_dcm_read(in, PDG_DCM_READ_LAZY, &dcm, &err) == PDG_OK) {
 		(void)pdg_deid_classify(&ctx, dcm);
 		if (pdg_deid_apply(&ctx, dcm, &res, &err) == PDG_OK) {
-			(void)pdg_deid_classify(&ctx, dcm);
+			(void)pdg_deid_classify_after(&ctx, dcm, &res);
 			ofd = mkstemp(out);
 			if (ofd >= 0) {
 				close(ofd);

@@ -637,11 +637,13 @@ static void classification(void **state)
 			assert_null(strstr(why, "PLANT"));
 		pdg_dcm_free(dcm);
 	}
-	/* US with an explicit NO is exportable (no text in the pixels, says the modality) */
+	/* US with an explicit NO still goes through the pixel gate: without rules, quarantined */
 	struct pdg_dcm *dcm = make_ct();
 	put(pdg_dcm_dataset(dcm), PDG_TAG(0x0008, 0x0060), "US");
 	put(pdg_dcm_dataset(dcm), PDG_TAG(0x0028, 0x0301), "NO");
-	assert_null(pdg_deid_classify(NULL, dcm));
+	const char *why = pdg_deid_classify(NULL, dcm);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "no masking rule for US"));
 	pdg_dcm_free(dcm);
 
 	/* an SR is exportable only under Clean Structured Content (jp-anonymized implies it) */
