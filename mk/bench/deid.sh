@@ -3,7 +3,8 @@
 # De-identification benchmark (issue 2), run by mk/bench.sh: a 600-slice CT study from pdg-gen,
 # de-identified by `pdigate deid` (ps315-basic, both cores) beside DCMTK dcmodify applying a
 # comparable list of 53 edits (one invocation over all files, on a copy) and beside cp -r (the
-# I/O floor), in one run on the same files; then pdigate's peak memory at 600 and 2,400 slices.
+# I/O floor), in one run on the same files, and the machine's write floor (dd from /dev/zero);
+# then pdigate's peak memory at 600 and 2,400 slices.
 # Lines:  name  value unit   peer  value unit   ratio x   (helpers: mk/bench-lib.sh)
 set -eu
 . "$PDG_TOP/mk/bench-lib.sh"
@@ -31,6 +32,22 @@ bench_deid() {
 	report_solo "deid/cp-r+sync" "$(rate "$n" "$M_SEC")" "images/s" \
 		"$(rate "$mb" "$M_SEC") MB/s, ${M_SEC}s (I/O floor with the data on disk)"
 	rm -rf "$b/cp-copy" "$b/cp-copy2"
+	# The machine's write floor: the study's bytes written from /dev/zero by one dd per core into
+	# the page cache (nothing read, nothing parsed, no flush), best of three runs. No program that
+	# writes these outputs can beat it, whatever it does.
+	cores=$(nproc)
+	per=$(( (mb + cores - 1) / cores ))
+	wf_sec=
+	for i in 1 2 3; do
+		measure wfloor sh -c 'i=0; while [ $i -lt "$1" ]; do
+			dd if=/dev/zero of="$2/z$i" bs=1M count="$3" status=none & i=$((i + 1)); done; wait' \
+			wfloor "$cores" "$b" "$per"
+		rm -f "$b"/z*
+		wf_sec=$(awk -v a="${wf_sec:-999}" -v b="$M_SEC" 'BEGIN { print (b < a ? b : a) }')
+	done
+	wf_rate=$(rate "$n" "$wf_sec")
+	report_solo "deid/write-floor" "$wf_rate" "images/s" \
+		"$(rate "$mb" "$wf_sec") MB/s: $mb MB from /dev/zero, $cores dd in parallel, page cache, best of 3"
 
 	cp -r "$study" "$b/dcmodify"
 	warm "$b/dcmodify"
@@ -88,18 +105,21 @@ bench_deid() {
 	report_solo "deid/pdigate 600" "$pd_sec" "s" "$exported of $n exported, peak $pd_rss600 MB"
 	# The targets side by side: pdigate reads and writes every byte cp copies (plus parsing),
 	# so cp's rate is its ceiling; 10x dcmodify is reachable only when it is below that.
+	mb_per=$(awk -v m="$mb" -v n="$n" 'BEGIN { print m / n }')
 	awk -v dm="$dm_rate" -v cp="$(rate "$n" "$cp_sec")" -v pd="$(rate "$n" "$pd_sec")" \
-		-v dc="$dc_rate" -v cores="$(nproc)" 'BEGIN {
+		-v dc="$dc_rate" -v cores="$(nproc)" -v wf="$wf_rate" -v mbper="$mb_per" 'BEGIN {
 		t = 10 * dm
 		f = dc * cores
 		printf "deid/targets               10x dcmodify = %.1f images/s; cp -r = %.1f images/s; ", t, cp
 		printf "within 2x of cp = %.1f images/s\n", cp / 2
 		printf "                           DCMTK read+write floor x %d cores = %.1f images/s = %.2fx dcmodify\n", cores, f, f / dm
+		if (t > wf)
+			printf "                           10x dcmodify = %.0f MB/s of output exceeds the write floor %.0f MB/s (%.1f images/s): not reachable here by any program\n", t * mbper, wf * mbper, wf
 		if (t > cp)
 			printf "                           10x dcmodify exceeds the I/O floor (cp): not reachable here\n"
 		if (t > f)
 			printf "                           10x dcmodify exceeds what DCMTK can parse and write on %d cores: not reachable with DCMTK\n", cores
-		printf "                           pdigate: %.2fx dcmodify, %.2fx cp, %.2fx the DCMTK floor (1 = as fast)\n", pd / dm, pd / cp, pd / f
+		printf "                           pdigate: %.2fx dcmodify, %.2fx cp, %.2fx the DCMTK floor, %.2fx the write floor (1 = as fast)\n", pd / dm, pd / cp, pd / f, pd / wf
 	}'
 
 	pdg-gen --seed 43 --out "$b/s2400" --patients 1 --ct-slices 2400 --only ct
