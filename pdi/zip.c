@@ -141,7 +141,7 @@ static ssize_t pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
  * the CRC checked again, so that a file changing underneath is an error, not a bad ZIP.
  */
 static enum pdg_code entry(struct zw *z, const char *root, const struct pdg_pdi_file *f,
-			   size_t i)
+			   size_t i, const struct pdg_zip_opts *o)
 {
 	char path[PATH_MAX];
 	uint32_t crc = 0, again;
@@ -215,6 +215,8 @@ static enum pdg_code entry(struct zw *z, const char *root, const struct pdg_pdi_
 done:
 	if (fd >= 0)
 		close(fd);
+	if (!rc && o && o->entry_done)
+		o->entry_done(o->entry_done_arg, path);
 	return rc;
 }
 
@@ -351,7 +353,7 @@ enum pdg_code pdg_pdi_zip_stream(const char *stage, const struct pdg_zip_opts *o
 		goto out;
 	}
 	for (size_t i = 0; i < t.n; i++) {
-		if ((rc = entry(&z, stage, &t.files[i], i)))
+		if ((rc = entry(&z, stage, &t.files[i], i, o)))
 			goto out;
 		if (st) {
 			st->entries = i + 1;

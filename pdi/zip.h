@@ -11,6 +11,13 @@
 struct pdg_zip_opts {
 	/* The date every entry carries (DOS date, midnight local time). 0: 1980-01-01. */
 	int year, month, day;
+	/*
+	 * Called after each file's entry is written, with the file's path (stage + "/" + name,
+	 * valid during the call only): e.g. to remove it from a staging folder that is removed
+	 * afterwards anyway, so that its pages need never reach the disk. NULL: nothing.
+	 */
+	void (*entry_done)(void *arg, const char *path);
+	void *entry_done_arg;
 };
 
 struct pdg_zip_stats {

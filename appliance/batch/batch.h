@@ -40,6 +40,10 @@ struct pdg_batch_opts {
 	uint64_t mem_limit;       /* per worker address space; 0: 4 GiB */
 	int fsync_each;           /* fsync each output before renaming it into place (slow); the
 				     batch is always flushed before REASONS.TSV is written */
+	int no_flush;             /* a staging folder removed after use (pdigate export): never
+				     flush or start writing back the outputs, the list or the
+				     folders; after a crash its names may hold lost data. Wins
+				     over fsync_each */
 	/* called in the parent after each file (may be NULL) */
 	void (*progress)(void *arg, size_t finished, size_t total);
 	void *progress_arg;

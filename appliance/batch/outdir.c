@@ -83,6 +83,8 @@ enum pdg_code pdg_batch_commit(const struct pdg_batch_run *r, enum pdg_batch_kin
 
 	pdg_batch_tmp_name(tmp, kind, index);
 	pdg_batch_name(name, kind, index);
+	if (r->opts->no_flush)
+		return PDG_OK; /* named by pdg_batch_publish; never written back on purpose */
 	if (!r->opts->fsync_each) {
 		/*
 		 * Start writing the file to disk now, without waiting: the disk works while the
@@ -186,10 +188,14 @@ enum pdg_code pdg_batch_publish(const struct pdg_batch_run *r, struct pdg_err *e
 {
 	struct pdg_inputs *in = &r->b->in;
 
-	if (r->opts->fsync_each)
+	if (r->opts->fsync_each && !r->opts->no_flush)
 		return PDG_OK; /* each file was flushed and named when it was written */
-	/* one flush for the whole batch, then the names: a final name is always complete data */
-	if (syncfs(r->outfd))
+	/*
+	 * One flush for the whole batch, then the names: a final name is always complete data.
+	 * A staging folder (no_flush) is not flushed: it is removed after use, and its pages,
+	 * removed before the kernel writes them back, never reach the disk.
+	 */
+	if (!r->opts->no_flush && syncfs(r->outfd))
 		return pdg_err_sys(err, PDG_E_IO, "cannot flush the output folder");
 	for (size_t i = 0; i < in->n; i++) {
 		struct pdg_input *e = &in->v[i];
@@ -215,7 +221,7 @@ enum pdg_code pdg_batch_publish(const struct pdg_batch_run *r, struct pdg_err *e
 		e->reason = kind == PDG_KIND_EXPORT ? "the de-identified file could not be written"
 						    : "the original could not be copied to quarantine";
 	}
-	if (fsync(r->qfd) || fsync(r->outfd))
+	if (!r->opts->no_flush && (fsync(r->qfd) || fsync(r->outfd)))
 		return pdg_err_sys(err, PDG_E_IO, "cannot flush the output folder");
 	return PDG_OK;
 }
@@ -282,7 +288,7 @@ enum pdg_code pdg_batch_write_reasons(const struct pdg_batch_run *r, struct pdg_
 		fprintf(f, "%s\t%s\t%s\t%s\n", name, pdg_outcome_name(e->outcome),
 			e->reason ? e->reason : "-", hex);
 	}
-	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+	if (fflush(f) || ferror(f) || (!r->opts->no_flush && fsync(fileno(f)))) {
 		fclose(f);
 		(void)unlinkat(r->qfd, tmp, 0);
 		return pdg_err_sys(err, PDG_E_IO, "cannot write the reasons list");
@@ -291,7 +297,7 @@ enum pdg_code pdg_batch_write_reasons(const struct pdg_batch_run *r, struct pdg_
 		(void)unlinkat(r->qfd, tmp, 0);
 		return pdg_err_sys(err, PDG_E_IO, "cannot write the reasons list");
 	}
-	if (fsync(r->qfd) || fsync(r->outfd))
+	if (!r->opts->no_flush && (fsync(r->qfd) || fsync(r->outfd)))
 		return pdg_err_sys(err, PDG_E_IO, "cannot flush the output folder");
 	return PDG_OK;
 }

@@ -15,6 +15,7 @@
 #include "appliance/deid/profile.h"
 #include "appliance/export/export.h"
 #include "appliance/export/pipe.h"
+#include "appliance/export/reaper.h"
 #include "appliance/export/seal.h"
 #include "appliance/export/segments.h"
 #include "appliance/home/fsutil.h"
@@ -38,6 +39,7 @@ struct job {
 	struct pdg_zip_opts zo;  /* the same date for the ZIP entries */
 	struct pdg_seal *seal;
 	struct pdg_xpipe *pipe;  /* to the writer thread */
+	struct pdg_reaper *reaper; /* removes staged files once sealed */
 };
 
 static void progress(const struct job *j, const char *stage, uint64_t done, uint64_t total)
@@ -187,7 +189,8 @@ nomem:
 static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t n,
 				struct pdg_err *err)
 {
-	struct pdg_batch_opts bo = { .out_dir = j->deid_dir, .jobs = j->o->jobs,
+	/* the stage needs no durability: a killed export's stage is removed by the next one */
+	struct pdg_batch_opts bo = { .out_dir = j->deid_dir, .jobs = j->o->jobs, .no_flush = 1,
 				     .progress = batch_progress, .progress_arg = j };
 	struct pdg_deid_ctx ctx = { 0 };
 	enum pdg_code rc;
@@ -244,6 +247,13 @@ static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 			       &j->r->counts, err);
 	pdg_xs_leave(&j->r->times);
 	progress(j, "building", 1, 1);
+	/*
+	 * The file set holds the instances now (hard links, or copies): drop the batch's names,
+	 * so that the ZIP pass, removing each instance once it is sealed, leaves no dirty page of
+	 * the stage for the kernel to write back.
+	 */
+	for (size_t i = 0; !rc && i < j->nfiles; i++)
+		pdg_reaper_add(j->reaper, j->files[i]);
 	return rc;
 }
 
@@ -423,10 +433,12 @@ enum pdg_code pdg_export_run(const struct pdg_export_opts *o, const char *const 
 	pdg_batch_init(&r->batch, 0);
 	gmtime_r(&now, &tm);
 	strftime(j.date, sizeof(j.date), "%Y-%m-%d", &tm);
-	j.zo = (struct pdg_zip_opts){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
+	j.zo = (struct pdg_zip_opts){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				      .entry_done = pdg_reaper_add };
 	if ((rc = check_setup(&j, err)) || (rc = pdg_token_new(&r->token, err)) ||
-	    (rc = make_stage(&j, err)))
+	    (rc = make_stage(&j, err)) || (rc = pdg_reaper_start(&j.reaper, err)))
 		goto out;
+	j.zo.entry_done_arg = j.reaper;
 	if ((rc = deidentify(&j, inputs, ninputs, err)) || (rc = build_fileset(&j, err)) ||
 	    (rc = seal_to_medium(&j, err)))
 		goto out;
@@ -437,6 +449,7 @@ out:
 	free(j.files);
 	/* the staging copies are de-identified, but nothing is left lying about */
 	pdg_xs_enter(&r->times, PDG_XS_CLEANUP);
+	pdg_reaper_stop(j.reaper);
 	if (j.stage[0] && pdg_pdi_tree_remove(j.stage, &ignored))
 		pdg_err_clear(&ignored); /* best effort: the next export reuses no stage */
 	pdg_xs_leave(&r->times);
