@@ -132,10 +132,14 @@ static void trace_stages(const struct pdg_export_result *r)
 		total += r->times.s[i];
 	}
 	fprintf(stderr, " total %.3f\n", total);
-	fprintf(stderr, "pdigate: in parallel (s): writer-sha256 %.3f writer-write %.3f "
-		"writer-fsync %.3f read-back %.3f sealing-waited %.3f\n",
-		r->io_times.s[PDG_XS_HASH], r->io_times.s[PDG_XS_WRITE], r->io_times.s[PDG_XS_FSYNC],
-		r->readback_busy, r->seal_waited);
+	fprintf(stderr, "pdigate: in parallel (s): inner-age %.3f outer-age %.3f sha256 %.3f "
+		"writer-write %.3f writer-fsync %.3f read-back %.3f "
+		"zip-waited %.3f inner-waited %.3f outer-waited %.3f\n",
+		r->seal_times.inner.s[PDG_XS_INNER] - r->seal_times.outer_waited,
+		r->seal_times.outer.s[PDG_XS_OUTER] - r->seal_waited - r->hash_times.s[PDG_XS_HASH],
+		r->hash_times.s[PDG_XS_HASH], r->io_times.s[PDG_XS_WRITE],
+		r->io_times.s[PDG_XS_FSYNC], r->readback_busy, r->seal_times.inner_waited,
+		r->seal_times.outer_waited, r->seal_waited);
 }
 
 static json_t *result_json(const struct pdg_export_result *r, const char *token)

@@ -40,6 +40,7 @@ struct job {
 	struct pdg_seal *seal;
 	struct pdg_xpipe *pipe;  /* to the writer thread */
 	struct pdg_reaper *reaper; /* removes staged files once sealed */
+	struct pdg_segw *segw;   /* the segments being written (while streaming) */
 };
 
 static void progress(const struct job *j, const char *stage, uint64_t done, uint64_t total)
@@ -307,22 +308,26 @@ static void fill_manifest(struct job *j, const struct pdg_segw *w)
 	snprintf(m->software, sizeof(m->software), "pdigate %s", PDG_VERSION);
 }
 
-/* The outer layer's output to the writer thread; waiting for it counts as writing. */
+/*
+ * The outer layer's output (on its thread): hashed there, beside the writer thread that only
+ * writes, so that the device is kept busy.
+ */
 static enum pdg_code to_writer(void *ctx, const uint8_t *buf, size_t len, struct pdg_err *err)
 {
 	struct job *j = ctx;
 	enum pdg_code rc;
 
-	pdg_xs_enter(&j->r->times, PDG_XS_WRITE);
-	rc = pdg_xpipe_write(j->pipe, buf, len, err);
-	pdg_xs_leave(&j->r->times);
-	return rc;
+	pdg_xs_enter(&j->r->hash_times, PDG_XS_HASH);
+	rc = pdg_segw_hash(j->segw, buf, len, err);
+	pdg_xs_leave(&j->r->hash_times);
+	return rc ? rc : pdg_xpipe_write(j->pipe, buf, len, err);
 }
 
 /*
- * file set → ZIP → inner age → outer age on this thread; → SHA-256 and segment writes on the
- * writer thread (pipe.h); → read-back from the device on a third (segments.h). One pass, no
- * staging copy of the ZIP or the ciphertext.
+ * file set → ZIP on this thread → inner age and outer age on a thread each (seal.h) → SHA-256
+ * and segment writes on the writer thread (pipe.h) → read-back from the device on another
+ * (segments.h), while the reaper removes what is sealed. One pass, no staging copy of the ZIP
+ * or the ciphertext.
  */
 static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pdg_err *err)
 {
@@ -333,12 +338,14 @@ static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pd
 	for (size_t i = 0; i < j->proj.nrecipients; i++)
 		rcpt[i] = j->proj.recipients[i];
 	pdg_xs_start(&j->r->io_times);
+	pdg_xs_start(&j->r->hash_times);
 	w->xs = &j->r->io_times;
+	j->segw = w;
 	rc = pdg_xpipe_start(&j->pipe, pdg_segw_write, w, err);
 	if (!rc) {
 		pdg_token_secret_text(j->r->token.secret, pass);
 		rc = pdg_seal_open(&j->seal, pass, rcpt, j->proj.nrecipients, to_writer, j,
-				   &j->r->times, err);
+				   &j->r->times, &j->r->seal_times, err);
 		explicit_bzero(pass, sizeof(pass));
 	}
 	if (!rc) {
@@ -353,13 +360,15 @@ static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pd
 		rc = pdg_xpipe_finish(j->pipe, err);
 	pdg_xs_leave(&j->r->times);
 	j->r->seal_waited = pdg_xpipe_waited(j->pipe);
+	/* the seal's threads feed the writer's: they end first */
+	pdg_seal_free(j->seal);
+	j->seal = NULL;
 	/* the writer thread has ended (or is ended here) before w is used on this thread again */
 	pdg_xpipe_stop(j->pipe);
 	j->pipe = NULL;
 	pdg_xs_stop(&j->r->io_times);
+	pdg_xs_stop(&j->r->hash_times);
 	w->xs = &j->r->times;
-	pdg_seal_free(j->seal);
-	j->seal = NULL;
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "appliance/batch/batch.h"
+#include "appliance/export/seal.h"
 #include "appliance/export/stages.h"
 #include "lib/err.h"
 #include "pdi/fileset.h"
@@ -39,8 +40,10 @@ struct pdg_export_result {
 	int written;                            /* the package is complete on the medium */
 	struct pdg_xs_times times;              /* where the time went (wall clock per stage) */
 	struct pdg_xs_times io_times;           /* the writer thread's stages (in parallel) */
+	struct pdg_seal_times seal_times;       /* the age layer threads' (in parallel) */
+	struct pdg_xs_times hash_times;         /* SHA-256 of the ciphertext (outer layer's thread) */
 	double readback_busy;                   /* seconds of reading back, beside the writing */
-	double seal_waited;                     /* seconds the sealing waited for the writer */
+	double seal_waited;                     /* seconds the outer layer waited for the writer */
 };
 
 /*

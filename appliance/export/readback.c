@@ -10,11 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "appliance/export/readback.h"
 #include "lib/crypto/sha256.h"
 #include "pdi/medium.h"
 
-#define READ_BLOCK ((size_t)1 << 20)
+#define READ_BLOCK ((size_t)4 << 20)     /* bytes per read (a multiple of any sector size) */
+#define READ_ALIGN 4096                   /* O_DIRECT buffer alignment */
 
 struct item {
 	unsigned seg;
@@ -36,7 +39,12 @@ struct pdg_readback {
 	struct pdg_err err;
 	/* the reader's own state */
 	int fd;                       /* the segment being read, -1 between segments */
+	bool direct;                  /* fd is O_DIRECT: reads bypass the page cache */
 	unsigned fd_seg;
+	/*
+	 * all_ctx hashes everything; seg_ctx segments 2, 3 ... only: the first segment's digest is
+	 * a copy of all_ctx at its end, so a one-segment package is hashed once.
+	 */
 	struct pdg_sha256_ctx seg_ctx, all_ctx;
 	bool all_init;
 	uint8_t *buf;
@@ -61,6 +69,21 @@ static enum pdg_code io_fail(struct pdg_err *err, int e, const char *part)
 	return pdg_err_sys(err, PDG_E_IO, "cannot read '%s' back from the medium", part + 1);
 }
 
+/* *to = a copy of the running digest from (to is released first). */
+static enum pdg_code snapshot(const struct pdg_sha256_ctx *from, struct pdg_sha256_ctx *to,
+			      struct pdg_err *err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	pdg_sha256_release(to);
+	if (!md || EVP_MD_CTX_copy_ex(md, from->md) != 1) {
+		EVP_MD_CTX_free(md);
+		return pdg_err_set(err, PDG_E_CRYPTO, "cannot copy a SHA-256 state");
+	}
+	to->md = md;
+	return PDG_OK;
+}
+
 /* One range: wait for its writeback, drop it from the cache, read it from the device. */
 static enum pdg_code read_range(struct pdg_readback *rb, const struct item *it,
 				struct pdg_err *err)
@@ -70,12 +93,16 @@ static enum pdg_code read_range(struct pdg_readback *rb, const struct item *it,
 	enum pdg_code rc;
 
 	if (rb->fd < 0) {
-		rb->fd = openat(rb->dirfd, it->part, O_RDONLY | O_CLOEXEC);
+		/* straight from the device where the file system allows it, else via the cache */
+		rb->fd = openat(rb->dirfd, it->part, O_RDONLY | O_DIRECT | O_CLOEXEC);
+		rb->direct = rb->fd >= 0;
+		if (rb->fd < 0 && errno == EINVAL)
+			rb->fd = openat(rb->dirfd, it->part, O_RDONLY | O_CLOEXEC);
 		if (rb->fd < 0)
 			return io_fail(err, errno, it->part);
 		rb->fd_seg = it->seg;
 		rb->size[it->seg] = 0;
-		if ((rc = pdg_sha256_init(&rb->seg_ctx, err)))
+		if (it->seg && (rc = pdg_sha256_init(&rb->seg_ctx, err)))
 			return rc;
 	}
 	if (it->len) {
@@ -85,11 +112,14 @@ static enum pdg_code read_range(struct pdg_readback *rb, const struct item *it,
 				    SYNC_FILE_RANGE_WAIT_AFTER) &&
 		    errno != EINVAL && errno != ESPIPE && errno != ENOSYS)
 			return io_fail(err, errno, it->part);
+		/* the written pages are clean now: drop them (memory; buffered reads need it) */
 		(void)posix_fadvise(rb->fd, (off_t)it->off, (off_t)it->len, POSIX_FADV_DONTNEED);
 	}
 	while (off < end) {
 		size_t want = end - off < READ_BLOCK ? (size_t)(end - off) : READ_BLOCK;
-		ssize_t n = pread(rb->fd, rb->buf, want, (off_t)off);
+		/* O_DIRECT wants whole sectors: round the last read up, the file's end cuts it */
+		size_t ask = rb->direct ? (want + READ_ALIGN - 1) / READ_ALIGN * READ_ALIGN : want;
+		ssize_t n = pread(rb->fd, rb->buf, ask, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -98,7 +128,10 @@ static enum pdg_code read_range(struct pdg_readback *rb, const struct item *it,
 		if (n == 0)
 			return pdg_err_set(err, PDG_E_IO, "'%s' reads back shorter than it was "
 					   "written: the medium is faulty", it->part + 1);
-		if ((rc = pdg_sha256_update(&rb->seg_ctx, rb->buf, (size_t)n, err)) ||
+		if ((size_t)n > want)
+			return pdg_err_set(err, PDG_E_IO, "'%s' reads back longer than it was "
+					   "written: the medium is faulty", it->part + 1);
+		if ((it->seg && (rc = pdg_sha256_update(&rb->seg_ctx, rb->buf, (size_t)n, err))) ||
 		    (rc = pdg_sha256_update(&rb->all_ctx, rb->buf, (size_t)n, err)))
 			return rc;
 		off += (uint64_t)n;
@@ -106,7 +139,10 @@ static enum pdg_code read_range(struct pdg_readback *rb, const struct item *it,
 	}
 	if (!it->last)
 		return PDG_OK;
-	rc = pdg_sha256_final(&rb->seg_ctx, d, err);
+	if (!it->seg)
+		rc = snapshot(&rb->all_ctx, &rb->seg_ctx, err);
+	if (!rc)
+		rc = pdg_sha256_final(&rb->seg_ctx, d, err);
 	pdg_sha256_release(&rb->seg_ctx);
 	close(rb->fd);
 	rb->fd = -1;
@@ -164,7 +200,8 @@ enum pdg_code pdg_readback_start(struct pdg_readback **out, int dirfd, struct pd
 	rb->fd = -1;
 	pthread_mutex_init(&rb->mu, NULL);
 	pthread_cond_init(&rb->cv, NULL);
-	rb->buf = malloc(READ_BLOCK);
+	if (posix_memalign((void **)&rb->buf, READ_ALIGN, READ_BLOCK))
+		rb->buf = NULL;
 	if (!rb->buf)
 		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 	if ((rc = pdg_sha256_init(&rb->all_ctx, err)))

@@ -72,6 +72,10 @@ enum pdg_code pdg_segw_open(struct pdg_segw *w, const char *medium_dir, const ch
 	enum pdg_code rc;
 
 	*w = (struct pdg_segw){ .dirfd = -1, .fd = -1 };
+	if (posix_memalign((void **)&w->bounce, 4096, PDG_SEGW_BLOCK)) {
+		w->bounce = NULL;
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	}
 	snprintf(w->pkgid, sizeof(w->pkgid), "%s", pkgid);
 	w->seg_max = seg_max ? seg_max : PDG_MEDIUM_SEGMENT_MAX;
 	mfd = open(medium_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -97,7 +101,6 @@ static enum pdg_code next_segment(struct pdg_segw *w, struct pdg_err *err)
 {
 	struct pdg_medium_segment *s;
 	char part[48];
-	enum pdg_code rc;
 
 	if (w->nseg >= PDG_MEDIUM_MAX_SEGMENTS)
 		return pdg_err_set(err, PDG_E_LIMIT, "the package needs more than %d segments",
@@ -106,12 +109,14 @@ static enum pdg_code next_segment(struct pdg_segw *w, struct pdg_err *err)
 	*s = (struct pdg_medium_segment){ 0 };
 	pdg_medium_segment_name(s->name, sizeof(s->name), w->pkgid, w->nseg + 1);
 	part_name(part, sizeof(part), s->name);
-	w->fd = openat(w->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	w->fd = openat(w->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0644);
+	w->direct = w->fd >= 0;
+	if (w->fd < 0 && errno == EINVAL) /* no O_DIRECT on this file system */
+		w->fd = openat(w->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0)
 		return pdg_err_sys(err, PDG_E_IO, "cannot create '%s' on the medium", part);
-	if ((rc = pdg_sha256_init(&w->seg_ctx, err)))
-		return rc;
-	w->queued = 0;
+	w->queued = w->written = 0;
+	w->bounced = 0;
 	w->nseg++;
 	return PDG_OK;
 }
@@ -123,7 +128,7 @@ static enum pdg_code next_segment(struct pdg_segw *w, struct pdg_err *err)
 static enum pdg_code queue_range(struct pdg_segw *w, int last, struct pdg_err *err)
 {
 	const struct pdg_medium_segment *s = &w->seg[w->nseg - 1];
-	uint64_t len = s->size - w->queued;
+	uint64_t len = w->written - w->queued;
 	char part[48];
 	enum pdg_code rc;
 
@@ -141,17 +146,79 @@ static enum pdg_code queue_range(struct pdg_segw *w, int last, struct pdg_err *e
 	return rc;
 }
 
+static enum pdg_code write_fail(int e, const char *name, struct pdg_err *err)
+{
+	errno = e;
+	if (e == ENOSPC)
+		return pdg_err_set(err, PDG_E_IO, "the medium is full (writing '%s')", name);
+	return pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", name);
+}
+
+static enum pdg_code write_all(int fd, const uint8_t *buf, size_t len, const char *name,
+			       struct pdg_err *err)
+{
+	return pdg_write_full(fd, buf, len) ? write_fail(errno, name, err) : PDG_OK;
+}
+
+/* pwrite all of buf at off: 0, or -1 with errno. */
+static int pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Leave O_DIRECT: for a tail that is not a whole number of sectors, or a file system that
+ * refuses a direct write. 0 or -1 with errno. */
+static int go_buffered(struct pdg_segw *w)
+{
+	int fl = fcntl(w->fd, F_GETFL);
+
+	w->direct = 0;
+	return fl < 0 ? -1 : fcntl(w->fd, F_SETFL, fl & ~O_DIRECT);
+}
+
+/* Write the bytes waiting in the bounce buffer (a whole block, or the segment's tail). */
+static enum pdg_code flush_bounce(struct pdg_segw *w, struct pdg_err *err)
+{
+	const struct pdg_medium_segment *s = &w->seg[w->nseg - 1];
+
+	if (!w->bounced)
+		return PDG_OK;
+	if (w->direct && w->bounced % 4096 && go_buffered(w))
+		return write_fail(errno, s->name, err);
+	if (w->direct && pwrite_full(w->fd, w->bounce, w->bounced, w->written)) {
+		/* a file system that refuses direct I/O here: the same bytes again, buffered */
+		if (errno != EINVAL || go_buffered(w))
+			return write_fail(errno, s->name, err);
+	}
+	if (!w->direct && pwrite_full(w->fd, w->bounce, w->bounced, w->written))
+		return write_fail(errno, s->name, err);
+	w->written += w->bounced;
+	w->bounced = 0;
+	return PDG_OK;
+}
+
 static enum pdg_code end_segment(struct pdg_segw *w, struct pdg_err *err)
 {
 	struct pdg_medium_segment *s = &w->seg[w->nseg - 1];
-	uint8_t d[PDG_SHA256_BYTES];
 	enum pdg_code rc;
 
-	rc = pdg_sha256_final(&w->seg_ctx, d, err);
-	pdg_sha256_release(&w->seg_ctx);
-	if (rc)
+	if ((rc = flush_bounce(w, err)))
 		return rc;
-	pdg_sha256_hex(s->sha256, d);
 	/* flushed now: a full or vanished medium must show here, not after the manifest */
 	if (fsync(w->fd)) {
 		rc = pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", s->name);
@@ -167,16 +234,6 @@ static enum pdg_code end_segment(struct pdg_segw *w, struct pdg_err *err)
 	return queue_range(w, 1, err);
 }
 
-static enum pdg_code write_all(int fd, const uint8_t *buf, size_t len, const char *name,
-			       struct pdg_err *err)
-{
-	if (!pdg_write_full(fd, buf, len))
-		return PDG_OK;
-	if (errno == ENOSPC)
-		return pdg_err_set(err, PDG_E_IO, "the medium is full (writing '%s')", name);
-	return pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", name);
-}
-
 static enum pdg_code end_segment_timed(struct pdg_segw *w, struct pdg_err *err)
 {
 	enum pdg_code rc;
@@ -185,6 +242,38 @@ static enum pdg_code end_segment_timed(struct pdg_segw *w, struct pdg_err *err)
 	rc = end_segment(w, err);
 	pdg_xs_leave(w->xs);
 	return rc;
+}
+
+enum pdg_code pdg_segw_hash(struct pdg_segw *w, const uint8_t *buf, size_t len,
+			    struct pdg_err *err)
+{
+	uint8_t d[PDG_SHA256_BYTES];
+	enum pdg_code rc;
+
+	while (len) {
+		size_t n;
+
+		if (!w->hash_ctx.md) {
+			if (w->hash_seg >= PDG_MEDIUM_MAX_SEGMENTS)
+				return pdg_err_set(err, PDG_E_LIMIT, "the package needs more than "
+						   "%d segments", PDG_MEDIUM_MAX_SEGMENTS);
+			if ((rc = pdg_sha256_init(&w->hash_ctx, err)))
+				return rc;
+			w->hash_size = 0;
+		}
+		n = w->seg_max - w->hash_size < len ? (size_t)(w->seg_max - w->hash_size) : len;
+		if ((rc = pdg_sha256_update(&w->hash_ctx, buf, n, err)))
+			return rc;
+		w->hash_size += n;
+		buf += n;
+		len -= n;
+		if (w->hash_size == w->seg_max) {
+			if ((rc = pdg_sha256_final(&w->hash_ctx, d, err)))
+				return rc;
+			pdg_sha256_hex(w->hash_hex[w->hash_seg++], d);
+		}
+	}
+	return PDG_OK;
 }
 
 enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct pdg_err *err)
@@ -200,23 +289,27 @@ enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct p
 			return rc;
 		s = &w->seg[w->nseg - 1];
 		n = w->seg_max - s->size < len ? (size_t)(w->seg_max - s->size) : len;
-		pdg_xs_enter(w->xs, PDG_XS_HASH);
-		rc = pdg_sha256_update(&w->seg_ctx, buf, n, err);
-		pdg_xs_leave(w->xs);
-		if (rc)
-			return rc;
-		pdg_xs_enter(w->xs, PDG_XS_WRITE);
-		rc = write_all(w->fd, buf, n, s->name, err);
-		pdg_xs_leave(w->xs);
-		if (rc)
-			return rc;
+		rc = PDG_OK;
 		s->size += n;
 		w->total += n;
-		buf += n;
 		len -= n;
+		pdg_xs_enter(w->xs, PDG_XS_WRITE);
+		while (!rc && n) {
+			size_t m = PDG_SEGW_BLOCK - w->bounced < n ? PDG_SEGW_BLOCK - w->bounced : n;
+
+			memcpy(w->bounce + w->bounced, buf, m);
+			w->bounced += m;
+			buf += m;
+			n -= m;
+			if (w->bounced == PDG_SEGW_BLOCK)
+				rc = flush_bounce(w, err);
+		}
+		pdg_xs_leave(w->xs);
+		if (rc)
+			return rc;
 		if (s->size == w->seg_max)
 			rc = end_segment_timed(w, err);
-		else if (s->size - w->queued >= PDG_READBACK_RANGE)
+		else if (w->written - w->queued >= PDG_READBACK_RANGE)
 			rc = queue_range(w, 0, err);
 		if (rc)
 			return rc;
@@ -235,6 +328,19 @@ enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err)
 		return rc;
 	if (!w->nseg)
 		return pdg_err_set(err, PDG_E_INTERNAL, "no ciphertext was written");
+	/* the digests of what was given to write, from pdg_segw_hash */
+	if (w->hash_ctx.md) {
+		uint8_t d[PDG_SHA256_BYTES];
+
+		if ((rc = pdg_sha256_final(&w->hash_ctx, d, err)))
+			return rc;
+		pdg_sha256_hex(w->hash_hex[w->hash_seg++], d);
+	}
+	if (w->hash_seg != w->nseg)
+		return pdg_err_set(err, PDG_E_INTERNAL, "the ciphertext was hashed as %u segments "
+				   "but written as %u", w->hash_seg, w->nseg);
+	for (unsigned i = 0; i < w->nseg; i++)
+		memcpy(w->seg[i].sha256, w->hash_hex[i], sizeof(w->seg[i].sha256));
 	sha = calloc(w->nseg, sizeof(*sha));
 	size = calloc(w->nseg, sizeof(*size));
 	if (!sha || !size) {
@@ -338,5 +444,7 @@ void pdg_segw_release(struct pdg_segw *w)
 		close(w->dirfd);
 	}
 	w->dirfd = -1;
-	pdg_sha256_release(&w->seg_ctx);
+	pdg_sha256_release(&w->hash_ctx);
+	free(w->bounce);
+	w->bounce = NULL;
 }

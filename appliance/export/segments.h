@@ -26,12 +26,27 @@ struct pdg_segw {
 	unsigned nseg;
 	uint64_t total;
 	uint64_t queued;                   /* bytes of the current segment queued for read-back */
-	struct pdg_sha256_ctx seg_ctx;
+	uint64_t written;                  /* bytes of the current segment written to its file */
+	uint8_t *bounce;                   /* PDG_SEGW_BLOCK bytes, aligned: the next block */
+	size_t bounced;                    /* bytes waiting in bounce */
+	int direct;                        /* the segment is open with O_DIRECT */
+	/* pdg_segw_hash's own state (its thread's) */
+	struct pdg_sha256_ctx hash_ctx;    /* the segment being hashed; md NULL between them */
+	uint64_t hash_size;                /* bytes of it hashed */
+	unsigned hash_seg;                 /* segments hashed completely */
+	char hash_hex[PDG_MEDIUM_MAX_SEGMENTS][65];
 	struct pdg_readback *rb;           /* the read-back thread */
 	char all_sha256[65];
 	struct pdg_xs_times *xs;           /* stage timing, may be NULL (set after open) */
 	double readback_busy;              /* seconds the read-back thread worked (in parallel) */
 };
+
+/*
+ * Segments are written in whole blocks of this many bytes with O_DIRECT where the file
+ * system allows it (no copy into the page cache, no writeback to wait for), the tail of each
+ * segment through the page cache; everything is flushed (fsync) before it is read back.
+ */
+#define PDG_SEGW_BLOCK ((size_t)4 << 20)
 
 /* Temporary names: "." + final name + ".part"; readers ignore them. */
 #define PDG_SEGW_PART_SUFFIX ".part"
@@ -46,13 +61,22 @@ PDG_MUST_CHECK enum pdg_code pdg_segw_open(struct pdg_segw *w, const char *mediu
 					   const char *pkgid, uint64_t seg_max,
 					   struct pdg_err *err);
 
+/*
+ * Hash len more bytes of ciphertext, cut into segments as pdg_segw_write cuts them: every
+ * byte given to pdg_segw_write must be given here too, in the same order, on one thread at a
+ * time (the writer's or another: hashing beside writing keeps the device busy). Touches only
+ * the hash_* fields until pdg_segw_finish. PDG_E_LIMIT beyond PDG_MEDIUM_MAX_SEGMENTS.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_segw_hash(struct pdg_segw *w, const uint8_t *buf, size_t len,
+					   struct pdg_err *err);
+
 /* Append len bytes of ciphertext (the signature of pdg_age_write_fn). */
 PDG_MUST_CHECK enum pdg_code pdg_segw_write(void *w, const uint8_t *buf, size_t len,
 					    struct pdg_err *err);
 
 /*
  * End the last segment (fsync), wait until the read-back thread has read every segment from
- * the device, compare each one's SHA-256 and size with what was written, then give the
+ * the device, compare each one's SHA-256 (from pdg_segw_hash) and size with what was written, then give the
  * segments their final names. Afterwards w->seg[] and w->all_sha256 (of the bytes read back)
  * describe the ciphertext for the manifest.
  */
