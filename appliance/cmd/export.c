@@ -118,6 +118,12 @@ static void summary(const struct pdg_export_result *r, const char *project)
 			r->manifest.nsegments, r->manifest.nsegments == 1 ? "" : "s");
 }
 
+/* Busy seconds: a thread's time less its waits, never below zero (clock granularity). */
+static double busy(double total, double waited)
+{
+	return total > waited ? total - waited : 0;
+}
+
 /* PDG_TRACE_STAGES=1: one line of wall-clock seconds per stage on stderr (no PHI in it). */
 static void trace_stages(const struct pdg_export_result *r)
 {
@@ -134,12 +140,12 @@ static void trace_stages(const struct pdg_export_result *r)
 	fprintf(stderr, " total %.3f\n", total);
 	fprintf(stderr, "pdigate: in parallel (s): inner-age %.3f outer-age %.3f sha256 %.3f "
 		"writer-write %.3f writer-fsync %.3f read-back %.3f "
-		"zip-waited %.3f inner-waited %.3f outer-waited %.3f\n",
-		r->seal_times.inner.s[PDG_XS_INNER] - r->seal_times.outer_waited,
-		r->seal_times.outer.s[PDG_XS_OUTER] - r->seal_waited - r->hash_times.s[PDG_XS_HASH],
+		"zip-waited %.3f inner-waited %.3f outer-waited %.3f sha256-waited %.3f\n",
+		busy(r->seal_times.inner.s[PDG_XS_INNER], r->seal_times.outer_waited),
+		busy(r->seal_times.outer.s[PDG_XS_OUTER], r->seal_waited),
 		r->hash_times.s[PDG_XS_HASH], r->io_times.s[PDG_XS_WRITE],
 		r->io_times.s[PDG_XS_FSYNC], r->readback_busy, r->seal_times.inner_waited,
-		r->seal_times.outer_waited, r->seal_waited);
+		r->seal_times.outer_waited, r->seal_waited, r->hash_waited);
 }
 
 static json_t *result_json(const struct pdg_export_result *r, const char *token)

@@ -39,6 +39,7 @@ struct job {
 	struct pdg_zip_opts zo;  /* the same date for the ZIP entries */
 	struct pdg_seal *seal;
 	struct pdg_xpipe *pipe;  /* to the writer thread */
+	struct pdg_xpipe *hpipe; /* to the hash thread */
 	struct pdg_reaper *reaper; /* removes staged files once sealed */
 	struct pdg_segw *segw;   /* the segments being written (while streaming) */
 };
@@ -308,11 +309,9 @@ static void fill_manifest(struct job *j, const struct pdg_segw *w)
 	snprintf(m->software, sizeof(m->software), "pdigate %s", PDG_VERSION);
 }
 
-/*
- * The outer layer's output (on its thread): hashed there, beside the writer thread that only
- * writes, so that the device is kept busy.
- */
-static enum pdg_code to_writer(void *ctx, const uint8_t *buf, size_t len, struct pdg_err *err)
+/* On the hash thread: the ciphertext's SHA-256, then on to the writer thread. */
+static enum pdg_code hash_then_write(void *ctx, const uint8_t *buf, size_t len,
+				     struct pdg_err *err)
 {
 	struct job *j = ctx;
 	enum pdg_code rc;
@@ -325,9 +324,9 @@ static enum pdg_code to_writer(void *ctx, const uint8_t *buf, size_t len, struct
 
 /*
  * file set → ZIP on this thread → inner age and outer age on a thread each (seal.h) → SHA-256
- * and segment writes on the writer thread (pipe.h) → read-back from the device on another
- * (segments.h), while the reaper removes what is sealed. One pass, no staging copy of the ZIP
- * or the ciphertext.
+ * on the hash thread → segment writes on the writer thread (pipe.h) → read-back from the
+ * device and comparison on another (segments.h), while the reaper removes what is sealed.
+ * One pass, no staging copy of the ZIP or the ciphertext.
  */
 static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pdg_err *err)
 {
@@ -342,10 +341,12 @@ static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pd
 	w->xs = &j->r->io_times;
 	j->segw = w;
 	rc = pdg_xpipe_start(&j->pipe, pdg_segw_write, w, err);
+	if (!rc)
+		rc = pdg_xpipe_start(&j->hpipe, hash_then_write, j, err);
 	if (!rc) {
 		pdg_token_secret_text(j->r->token.secret, pass);
-		rc = pdg_seal_open(&j->seal, pass, rcpt, j->proj.nrecipients, to_writer, j,
-				   &j->r->times, &j->r->seal_times, err);
+		rc = pdg_seal_open(&j->seal, pass, rcpt, j->proj.nrecipients, pdg_xpipe_write,
+				   j->hpipe, &j->r->times, &j->r->seal_times, err);
 		explicit_bzero(pass, sizeof(pass));
 	}
 	if (!rc) {
@@ -355,14 +356,21 @@ static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pd
 	}
 	if (!rc)
 		rc = pdg_seal_finish(j->seal, err);
+	pdg_xs_enter(&j->r->times, PDG_XS_HASH);
+	if (!rc)
+		rc = pdg_xpipe_finish(j->hpipe, err);
+	pdg_xs_leave(&j->r->times);
 	pdg_xs_enter(&j->r->times, PDG_XS_WRITE);
 	if (!rc)
 		rc = pdg_xpipe_finish(j->pipe, err);
 	pdg_xs_leave(&j->r->times);
-	j->r->seal_waited = pdg_xpipe_waited(j->pipe);
-	/* the seal's threads feed the writer's: they end first */
+	j->r->seal_waited = pdg_xpipe_waited(j->hpipe);
+	j->r->hash_waited = pdg_xpipe_waited(j->pipe);
+	/* each thread feeds the next: they end in that order */
 	pdg_seal_free(j->seal);
 	j->seal = NULL;
+	pdg_xpipe_stop(j->hpipe);
+	j->hpipe = NULL;
 	/* the writer thread has ended (or is ended here) before w is used on this thread again */
 	pdg_xpipe_stop(j->pipe);
 	j->pipe = NULL;

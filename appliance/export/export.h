@@ -41,9 +41,10 @@ struct pdg_export_result {
 	struct pdg_xs_times times;              /* where the time went (wall clock per stage) */
 	struct pdg_xs_times io_times;           /* the writer thread's stages (in parallel) */
 	struct pdg_seal_times seal_times;       /* the age layer threads' (in parallel) */
-	struct pdg_xs_times hash_times;         /* SHA-256 of the ciphertext (outer layer's thread) */
+	struct pdg_xs_times hash_times;         /* SHA-256 of the ciphertext (the hash thread) */
 	double readback_busy;                   /* seconds of reading back, beside the writing */
-	double seal_waited;                     /* seconds the outer layer waited for the writer */
+	double seal_waited;                     /* seconds the outer layer waited for the hash thread */
+	double hash_waited;                     /* seconds the hash thread waited for the writer */
 };
 
 /*

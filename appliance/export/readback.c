@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The read-back thread: waits for each written range to reach the device, rereads and hashes it. */
+/* The read-back thread: rereads every written block from the device and compares it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -10,18 +10,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "appliance/export/readback.h"
-#include "lib/crypto/sha256.h"
 #include "pdi/medium.h"
 
-#define READ_BLOCK ((size_t)4 << 20)     /* bytes per read (a multiple of any sector size) */
-#define READ_ALIGN 4096                   /* O_DIRECT buffer alignment */
+#define ALIGN 4096                    /* O_DIRECT buffer and length alignment */
 
 struct item {
 	unsigned seg;
-	uint64_t off, len;
+	uint64_t off;
+	uint8_t *block;
+	size_t len;
 	bool last;
 	char part[48];
 };
@@ -32,24 +30,19 @@ struct pdg_readback {
 	int dirfd;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct item *q;               /* q[head..n) are waiting */
-	size_t head, n, cap;
+	struct item q[2 * PDG_READBACK_BLOCKS]; /* ring: q[head..head+n) are waiting */
+	size_t head, n;
+	uint8_t *blocks[PDG_READBACK_BLOCKS];    /* every block, for freeing */
+	uint8_t *free_[PDG_READBACK_BLOCKS];     /* the free ones: a stack */
+	size_t nfree;
 	bool closing, cancel, busy;   /* closing: no more items; busy: an item is being read */
 	enum pdg_code rc;             /* the reader's first failure */
 	struct pdg_err err;
 	/* the reader's own state */
 	int fd;                       /* the segment being read, -1 between segments */
 	bool direct;                  /* fd is O_DIRECT: reads bypass the page cache */
-	unsigned fd_seg;
-	/*
-	 * all_ctx hashes everything; seg_ctx segments 2, 3 ... only: the first segment's digest is
-	 * a copy of all_ctx at its end, so a one-segment package is hashed once.
-	 */
-	struct pdg_sha256_ctx seg_ctx, all_ctx;
-	bool all_init;
-	uint8_t *buf;
+	uint8_t *buf;                 /* PDG_READBACK_BLOCK bytes, aligned */
 	double busy_s;
-	char sha[PDG_MEDIUM_MAX_SEGMENTS][65];
 	uint64_t size[PDG_MEDIUM_MAX_SEGMENTS];
 };
 
@@ -69,28 +62,17 @@ static enum pdg_code io_fail(struct pdg_err *err, int e, const char *part)
 	return pdg_err_sys(err, PDG_E_IO, "cannot read '%s' back from the medium", part + 1);
 }
 
-/* *to = a copy of the running digest from (to is released first). */
-static enum pdg_code snapshot(const struct pdg_sha256_ctx *from, struct pdg_sha256_ctx *to,
-			      struct pdg_err *err)
+static enum pdg_code differs(struct pdg_err *err, const char *part)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-
-	pdg_sha256_release(to);
-	if (!md || EVP_MD_CTX_copy_ex(md, from->md) != 1) {
-		EVP_MD_CTX_free(md);
-		return pdg_err_set(err, PDG_E_CRYPTO, "cannot copy a SHA-256 state");
-	}
-	to->md = md;
-	return PDG_OK;
+	return pdg_err_set(err, PDG_E_IO, "'%s' reads back differently from what was written: "
+			   "the medium is faulty", part + 1);
 }
 
-/* One range: wait for its writeback, drop it from the cache, read it from the device. */
-static enum pdg_code read_range(struct pdg_readback *rb, const struct item *it,
+/* One block: wait for its writeback, drop it from the cache, read it from the device. */
+static enum pdg_code read_block(struct pdg_readback *rb, const struct item *it,
 				struct pdg_err *err)
 {
-	uint8_t d[PDG_SHA256_BYTES];
-	uint64_t off = it->off, end = it->off + it->len;
-	enum pdg_code rc;
+	size_t done = 0;
 
 	if (rb->fd < 0) {
 		/* straight from the device where the file system allows it, else via the cache */
@@ -100,26 +82,27 @@ static enum pdg_code read_range(struct pdg_readback *rb, const struct item *it,
 			rb->fd = openat(rb->dirfd, it->part, O_RDONLY | O_CLOEXEC);
 		if (rb->fd < 0)
 			return io_fail(err, errno, it->part);
-		rb->fd_seg = it->seg;
 		rb->size[it->seg] = 0;
-		if (it->seg && (rc = pdg_sha256_init(&rb->seg_ctx, err)))
-			return rc;
 	}
 	if (it->len) {
-		/* unsupported on some file systems (EINVAL, ESPIPE): then the fsync covers it */
+		/*
+		 * Written through the page cache (the segment's tail, or a file system without
+		 * O_DIRECT): wait for the writeback, then drop the pages, so that the read below
+		 * comes from the device. Direct writes left nothing to wait for. Unsupported on
+		 * some file systems (EINVAL, ESPIPE): then the writer's fsync covers it.
+		 */
 		if (sync_file_range(rb->fd, (off64_t)it->off, (off64_t)it->len,
 				    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
 				    SYNC_FILE_RANGE_WAIT_AFTER) &&
 		    errno != EINVAL && errno != ESPIPE && errno != ENOSYS)
 			return io_fail(err, errno, it->part);
-		/* the written pages are clean now: drop them (memory; buffered reads need it) */
 		(void)posix_fadvise(rb->fd, (off_t)it->off, (off_t)it->len, POSIX_FADV_DONTNEED);
 	}
-	while (off < end) {
-		size_t want = end - off < READ_BLOCK ? (size_t)(end - off) : READ_BLOCK;
+	while (done < it->len) {
+		size_t want = it->len - done;
 		/* O_DIRECT wants whole sectors: round the last read up, the file's end cuts it */
-		size_t ask = rb->direct ? (want + READ_ALIGN - 1) / READ_ALIGN * READ_ALIGN : want;
-		ssize_t n = pread(rb->fd, rb->buf, ask, (off_t)off);
+		size_t ask = rb->direct ? (want + ALIGN - 1) / ALIGN * ALIGN : want;
+		ssize_t n = pread(rb->fd, rb->buf + done, ask, (off_t)(it->off + done));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -131,24 +114,16 @@ static enum pdg_code read_range(struct pdg_readback *rb, const struct item *it,
 		if ((size_t)n > want)
 			return pdg_err_set(err, PDG_E_IO, "'%s' reads back longer than it was "
 					   "written: the medium is faulty", it->part + 1);
-		if ((it->seg && (rc = pdg_sha256_update(&rb->seg_ctx, rb->buf, (size_t)n, err))) ||
-		    (rc = pdg_sha256_update(&rb->all_ctx, rb->buf, (size_t)n, err)))
-			return rc;
-		off += (uint64_t)n;
-		rb->size[it->seg] += (uint64_t)n;
+		done += (size_t)n;
 	}
-	if (!it->last)
-		return PDG_OK;
-	if (!it->seg)
-		rc = snapshot(&rb->all_ctx, &rb->seg_ctx, err);
-	if (!rc)
-		rc = pdg_sha256_final(&rb->seg_ctx, d, err);
-	pdg_sha256_release(&rb->seg_ctx);
-	close(rb->fd);
-	rb->fd = -1;
-	if (!rc)
-		pdg_sha256_hex(rb->sha[it->seg], d);
-	return rc;
+	if (memcmp(rb->buf, it->block, it->len))
+		return differs(err, it->part);
+	rb->size[it->seg] += it->len;
+	if (it->last) {
+		close(rb->fd);
+		rb->fd = -1;
+	}
+	return PDG_OK;
 }
 
 static void *reader(void *arg)
@@ -162,20 +137,22 @@ static void *reader(void *arg)
 		enum pdg_code rc;
 		double t;
 
-		while (!rb->cancel && rb->rc == PDG_OK && rb->head == rb->n && !rb->closing)
+		while (!rb->cancel && rb->rc == PDG_OK && !rb->n && !rb->closing)
 			pthread_cond_wait(&rb->cv, &rb->mu);
-		if (rb->cancel || rb->rc != PDG_OK || rb->head == rb->n)
+		if (rb->cancel || rb->rc != PDG_OK || !rb->n)
 			break;
-		it = rb->q[rb->head++];
-		if (rb->head == rb->n)
-			rb->head = rb->n = 0;
+		it = rb->q[rb->head];
+		rb->head = (rb->head + 1) % PDG_ARRAY_SIZE(rb->q);
+		rb->n--;
 		rb->busy = true;
 		pthread_mutex_unlock(&rb->mu);
 		t = now();
-		rc = read_range(rb, &it, &err);
+		rc = read_block(rb, &it, &err);
 		pthread_mutex_lock(&rb->mu);
 		rb->busy_s += now() - t;
 		rb->busy = false;
+		if (it.block)
+			rb->free_[rb->nfree++] = it.block;
 		if (rc) {
 			rb->rc = rc;
 			rb->err = err;
@@ -188,10 +165,16 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+static uint8_t *aligned_block(void)
+{
+	void *p;
+
+	return posix_memalign(&p, ALIGN, PDG_READBACK_BLOCK) ? NULL : p;
+}
+
 enum pdg_code pdg_readback_start(struct pdg_readback **out, int dirfd, struct pdg_err *err)
 {
 	struct pdg_readback *rb;
-	enum pdg_code rc;
 
 	*out = rb = calloc(1, sizeof(*rb));
 	if (!rb)
@@ -200,58 +183,75 @@ enum pdg_code pdg_readback_start(struct pdg_readback **out, int dirfd, struct pd
 	rb->fd = -1;
 	pthread_mutex_init(&rb->mu, NULL);
 	pthread_cond_init(&rb->cv, NULL);
-	if (posix_memalign((void **)&rb->buf, READ_ALIGN, READ_BLOCK))
-		rb->buf = NULL;
-	if (!rb->buf)
+	if (!(rb->buf = aligned_block()))
 		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-	if ((rc = pdg_sha256_init(&rb->all_ctx, err)))
-		return rc;
-	rb->all_init = true;
+	for (size_t i = 0; i < PDG_READBACK_BLOCKS; i++) {
+		if (!(rb->blocks[i] = aligned_block()))
+			return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+		rb->free_[rb->nfree++] = rb->blocks[i];
+	}
 	if (pthread_create(&rb->thread, NULL, reader, rb))
 		return pdg_err_set(err, PDG_E_NOMEM, "cannot start the read-back thread");
 	rb->started = true;
 	return PDG_OK;
 }
 
+uint8_t *pdg_readback_block(struct pdg_readback *rb, struct pdg_err *err)
+{
+	uint8_t *b = NULL;
+
+	pthread_mutex_lock(&rb->mu);
+	while (!rb->rc && !rb->nfree && !rb->cancel)
+		pthread_cond_wait(&rb->cv, &rb->mu);
+	if (rb->rc)
+		*err = rb->err;
+	else if (rb->nfree)
+		b = rb->free_[--rb->nfree];
+	else
+		pdg_err_set(err, PDG_E_INTERNAL, "the read-back thread has ended");
+	pthread_mutex_unlock(&rb->mu);
+	return b;
+}
+
 enum pdg_code pdg_readback_queue(struct pdg_readback *rb, unsigned seg, const char *part,
-				 uint64_t off, uint64_t len, int last, struct pdg_err *err)
+				 uint64_t off, uint8_t *block, size_t len, int last,
+				 struct pdg_err *err)
 {
 	enum pdg_code rc = PDG_OK;
 
 	pthread_mutex_lock(&rb->mu);
+	/* full only with many empty last items (segments of whole blocks): wait for the reader */
+	while (!rb->rc && !rb->cancel && rb->n == PDG_ARRAY_SIZE(rb->q))
+		pthread_cond_wait(&rb->cv, &rb->mu);
 	if (rb->rc) {
 		rc = rb->rc;
 		*err = rb->err;
-	} else if (rb->n == rb->cap) {
-		size_t cap = rb->cap ? 2 * rb->cap : 64;
-		struct item *q = realloc(rb->q, cap * sizeof(*q));
+	} else if (rb->cancel) {
+		rc = pdg_err_set(err, PDG_E_INTERNAL, "the read-back thread has ended");
+	} else {
+		struct item *it = &rb->q[(rb->head + rb->n++) % PDG_ARRAY_SIZE(rb->q)];
 
-		if (!q)
-			rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-		else
-			rb->q = q, rb->cap = cap;
-	}
-	if (!rc) {
-		struct item *it = &rb->q[rb->n++];
-
-		*it = (struct item){ .seg = seg, .off = off, .len = len, .last = last != 0 };
+		*it = (struct item){ .seg = seg, .off = off, .block = block, .len = len,
+				     .last = last != 0 };
 		snprintf(it->part, sizeof(it->part), "%s", part);
+		block = NULL;
 		pthread_cond_broadcast(&rb->cv);
 	}
+	if (block) /* not queued: free again */
+		rb->free_[rb->nfree++] = block;
 	pthread_mutex_unlock(&rb->mu);
 	return rc;
 }
 
-enum pdg_code pdg_readback_finish(struct pdg_readback *rb, unsigned nseg, char (*sha256)[65],
-				  uint64_t *size, char all_sha256[65], struct pdg_err *err)
+enum pdg_code pdg_readback_finish(struct pdg_readback *rb, unsigned nseg, uint64_t *size,
+				  struct pdg_err *err)
 {
-	uint8_t d[PDG_SHA256_BYTES];
 	enum pdg_code rc;
 
 	pthread_mutex_lock(&rb->mu);
 	rb->closing = true;
 	pthread_cond_broadcast(&rb->cv);
-	while (rb->rc == PDG_OK && (rb->head < rb->n || rb->busy))
+	while (rb->rc == PDG_OK && (rb->n || rb->busy))
 		pthread_cond_wait(&rb->cv, &rb->mu);
 	rc = rb->rc;
 	if (rc)
@@ -261,14 +261,9 @@ enum pdg_code pdg_readback_finish(struct pdg_readback *rb, unsigned nseg, char (
 		return rc;
 	pthread_join(rb->thread, NULL);
 	rb->started = false;
-	for (unsigned i = 0; i < nseg && i < PDG_MEDIUM_MAX_SEGMENTS; i++) {
-		memcpy(sha256[i], rb->sha[i], 65);
+	for (unsigned i = 0; i < nseg && i < PDG_MEDIUM_MAX_SEGMENTS; i++)
 		size[i] = rb->size[i];
-	}
-	rc = pdg_sha256_final(&rb->all_ctx, d, err);
-	if (!rc)
-		pdg_sha256_hex(all_sha256, d);
-	return rc;
+	return PDG_OK;
 }
 
 double pdg_readback_busy(const struct pdg_readback *rb)
@@ -289,12 +284,10 @@ void pdg_readback_stop(struct pdg_readback *rb)
 	}
 	if (rb->fd >= 0)
 		close(rb->fd);
-	pdg_sha256_release(&rb->seg_ctx);
-	if (rb->all_init)
-		pdg_sha256_release(&rb->all_ctx);
 	pthread_mutex_destroy(&rb->mu);
 	pthread_cond_destroy(&rb->cv);
-	free(rb->q);
+	for (size_t i = 0; i < PDG_READBACK_BLOCKS; i++)
+		free(rb->blocks[i]);
 	free(rb->buf);
 	free(rb);
 }

@@ -12,6 +12,8 @@
 #include "appliance/export/segments.h"
 #include "lib/fdio.h"
 
+#include <openssl/evp.h>
+
 static void part_name(char *buf, size_t cap, const char *final)
 {
 	snprintf(buf, cap, ".%s" PDG_SEGW_PART_SUFFIX, final);
@@ -72,10 +74,6 @@ enum pdg_code pdg_segw_open(struct pdg_segw *w, const char *medium_dir, const ch
 	enum pdg_code rc;
 
 	*w = (struct pdg_segw){ .dirfd = -1, .fd = -1 };
-	if (posix_memalign((void **)&w->bounce, 4096, PDG_SEGW_BLOCK)) {
-		w->bounce = NULL;
-		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-	}
 	snprintf(w->pkgid, sizeof(w->pkgid), "%s", pkgid);
 	w->seg_max = seg_max ? seg_max : PDG_MEDIUM_SEGMENT_MAX;
 	mfd = open(medium_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -115,35 +113,9 @@ static enum pdg_code next_segment(struct pdg_segw *w, struct pdg_err *err)
 		w->fd = openat(w->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0)
 		return pdg_err_sys(err, PDG_E_IO, "cannot create '%s' on the medium", part);
-	w->queued = w->written = 0;
-	w->bounced = 0;
+	w->written = 0;
 	w->nseg++;
 	return PDG_OK;
-}
-
-/*
- * Hand [queued, size) of the current segment to the read-back thread: whole ranges while
- * writing (their writeback started here), the rest with last set once the segment is flushed.
- */
-static enum pdg_code queue_range(struct pdg_segw *w, int last, struct pdg_err *err)
-{
-	const struct pdg_medium_segment *s = &w->seg[w->nseg - 1];
-	uint64_t len = w->written - w->queued;
-	char part[48];
-	enum pdg_code rc;
-
-	if (!last) {
-		len -= len % PDG_READBACK_RANGE;
-		if (!len)
-			return PDG_OK;
-		/* start writing the range to the device now; the reader waits for it */
-		(void)sync_file_range(w->fd, (off64_t)w->queued, (off64_t)len,
-				      SYNC_FILE_RANGE_WRITE);
-	}
-	part_name(part, sizeof(part), s->name);
-	rc = pdg_readback_queue(w->rb, w->nseg - 1, part, w->queued, len, last, err);
-	w->queued += len;
-	return rc;
 }
 
 static enum pdg_code write_fail(int e, const char *name, struct pdg_err *err)
@@ -182,7 +154,7 @@ static int pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
 }
 
 /* Leave O_DIRECT: for a tail that is not a whole number of sectors, or a file system that
- * refuses a direct write. 0 or -1 with errno. */
+ * refuses a direct write. 0, or -1 with errno. */
 static int go_buffered(struct pdg_segw *w)
 {
 	int fl = fcntl(w->fd, F_GETFL);
@@ -191,95 +163,149 @@ static int go_buffered(struct pdg_segw *w)
 	return fl < 0 ? -1 : fcntl(w->fd, F_SETFL, fl & ~O_DIRECT);
 }
 
-/* Write the bytes waiting in the bounce buffer (a whole block, or the segment's tail). */
-static enum pdg_code flush_bounce(struct pdg_segw *w, struct pdg_err *err)
+/*
+ * Write the bytes waiting in the current block (a whole block; with last the segment's tail,
+ * possibly empty, after which the segment is flushed and closed), then hand the block to the
+ * read-back thread.
+ */
+static enum pdg_code put_block(struct pdg_segw *w, int last, struct pdg_err *err)
 {
 	const struct pdg_medium_segment *s = &w->seg[w->nseg - 1];
+	uint64_t off = w->written;
+	size_t len = w->bounced;
+	uint8_t *block = w->bounce;
+	char part[48];
+	enum pdg_code rc = PDG_OK;
+	struct pdg_err ignored;
 
-	if (!w->bounced)
-		return PDG_OK;
-	if (w->direct && w->bounced % 4096 && go_buffered(w))
-		return write_fail(errno, s->name, err);
-	if (w->direct && pwrite_full(w->fd, w->bounce, w->bounced, w->written)) {
+	w->bounce = NULL;
+	w->bounced = 0;
+	pdg_xs_enter(w->xs, PDG_XS_WRITE);
+	if (len && w->direct && len % 4096 && go_buffered(w))
+		rc = write_fail(errno, s->name, err);
+	if (!rc && len && w->direct && pwrite_full(w->fd, block, len, off)) {
 		/* a file system that refuses direct I/O here: the same bytes again, buffered */
 		if (errno != EINVAL || go_buffered(w))
-			return write_fail(errno, s->name, err);
+			rc = write_fail(errno, s->name, err);
 	}
-	if (!w->direct && pwrite_full(w->fd, w->bounce, w->bounced, w->written))
-		return write_fail(errno, s->name, err);
-	w->written += w->bounced;
-	w->bounced = 0;
-	return PDG_OK;
-}
-
-static enum pdg_code end_segment(struct pdg_segw *w, struct pdg_err *err)
-{
-	struct pdg_medium_segment *s = &w->seg[w->nseg - 1];
-	enum pdg_code rc;
-
-	if ((rc = flush_bounce(w, err)))
-		return rc;
-	/* flushed now: a full or vanished medium must show here, not after the manifest */
-	if (fsync(w->fd)) {
-		rc = pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", s->name);
-		close(w->fd);
-		w->fd = -1;
-		return rc;
-	}
-	if (close(w->fd)) {
-		w->fd = -1;
-		return pdg_err_sys(err, PDG_E_IO, "cannot write '%s' to the medium", s->name);
-	}
-	w->fd = -1;
-	return queue_range(w, 1, err);
-}
-
-static enum pdg_code end_segment_timed(struct pdg_segw *w, struct pdg_err *err)
-{
-	enum pdg_code rc;
-
-	pdg_xs_enter(w->xs, PDG_XS_FSYNC);
-	rc = end_segment(w, err);
+	if (!rc && len && !w->direct && pwrite_full(w->fd, block, len, off))
+		rc = write_fail(errno, s->name, err);
+	/* through the page cache: start the writeback now, the reader waits for it */
+	if (!rc && len && !w->direct && !last)
+		(void)sync_file_range(w->fd, (off64_t)off, (off64_t)len, SYNC_FILE_RANGE_WRITE);
 	pdg_xs_leave(w->xs);
+	w->written += len;
+	if (last) {
+		/* flushed now: a full or vanished medium must show here, not after the manifest */
+		pdg_xs_enter(w->xs, PDG_XS_FSYNC);
+		if (!rc && fsync(w->fd))
+			rc = write_fail(errno, s->name, err);
+		if (close(w->fd) && !rc)
+			rc = write_fail(errno, s->name, err);
+		w->fd = -1;
+		pdg_xs_leave(w->xs);
+	}
+	part_name(part, sizeof(part), s->name);
+	if (rc) {
+		/* the block goes back to the free ones, unread */
+		if (pdg_readback_queue(w->rb, w->nseg - 1, part, off, block, 0, 0, &ignored))
+			pdg_err_clear(&ignored);
+		return rc;
+	}
+	return pdg_readback_queue(w->rb, w->nseg - 1, part, off, block, len, last, err);
+}
+
+/* A block to fill, from the read-back thread's free ones. */
+static enum pdg_code get_block(struct pdg_segw *w, struct pdg_err *err)
+{
+	if (w->bounce)
+		return PDG_OK;
+	pdg_xs_enter(w->xs, PDG_XS_READBACK);
+	w->bounce = pdg_readback_block(w->rb, err);
+	pdg_xs_leave(w->xs);
+	w->bounced = 0;
+	return w->bounce ? PDG_OK : err->code ? err->code : PDG_E_IO;
+}
+
+/* The digest of the segment that pdg_segw_hash has just completed (index hash_seg). */
+static enum pdg_code hash_segment_done(struct pdg_segw *w, struct pdg_err *err)
+{
+	uint8_t d[PDG_SHA256_BYTES];
+	enum pdg_code rc = PDG_OK;
+
+	/* the first segment's digest is the running digest of everything at its end */
+	if (!w->hash_seg) {
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+		if (!md || EVP_MD_CTX_copy_ex(md, w->hash_all.md) != 1) {
+			EVP_MD_CTX_free(md);
+			return pdg_err_set(err, PDG_E_CRYPTO, "cannot copy a SHA-256 state");
+		}
+		pdg_sha256_release(&w->hash_ctx);
+		w->hash_ctx.md = md;
+	}
+	rc = pdg_sha256_final(&w->hash_ctx, d, err);
+	if (!rc)
+		pdg_sha256_hex(w->hash_hex[w->hash_seg++], d);
+	w->hash_size = 0;
 	return rc;
 }
 
 enum pdg_code pdg_segw_hash(struct pdg_segw *w, const uint8_t *buf, size_t len,
 			    struct pdg_err *err)
 {
-	uint8_t d[PDG_SHA256_BYTES];
 	enum pdg_code rc;
 
+	if (!w->hash_all.md && (rc = pdg_sha256_init(&w->hash_all, err)))
+		return rc;
 	while (len) {
 		size_t n;
 
-		if (!w->hash_ctx.md) {
-			if (w->hash_seg >= PDG_MEDIUM_MAX_SEGMENTS)
-				return pdg_err_set(err, PDG_E_LIMIT, "the package needs more than "
-						   "%d segments", PDG_MEDIUM_MAX_SEGMENTS);
-			if ((rc = pdg_sha256_init(&w->hash_ctx, err)))
-				return rc;
-			w->hash_size = 0;
-		}
+		if (w->hash_seg >= PDG_MEDIUM_MAX_SEGMENTS)
+			return pdg_err_set(err, PDG_E_LIMIT, "the package needs more than %d "
+					   "segments", PDG_MEDIUM_MAX_SEGMENTS);
+		/* segments after the first are hashed twice: on their own and in the whole */
+		if (w->hash_seg && !w->hash_ctx.md && (rc = pdg_sha256_init(&w->hash_ctx, err)))
+			return rc;
 		n = w->seg_max - w->hash_size < len ? (size_t)(w->seg_max - w->hash_size) : len;
-		if ((rc = pdg_sha256_update(&w->hash_ctx, buf, n, err)))
+		if ((rc = pdg_sha256_update(&w->hash_all, buf, n, err)) ||
+		    (w->hash_seg && (rc = pdg_sha256_update(&w->hash_ctx, buf, n, err))))
 			return rc;
 		w->hash_size += n;
+		w->hash_any = 1;
 		buf += n;
 		len -= n;
-		if (w->hash_size == w->seg_max) {
-			if ((rc = pdg_sha256_final(&w->hash_ctx, d, err)))
-				return rc;
-			pdg_sha256_hex(w->hash_hex[w->hash_seg++], d);
-		}
+		if (w->hash_size == w->seg_max && (rc = hash_segment_done(w, err)))
+			return rc;
 	}
+	return PDG_OK;
+}
+
+/* After the last pdg_segw_hash: the last segment's digest and that of everything. */
+static enum pdg_code hash_finish(struct pdg_segw *w, struct pdg_err *err)
+{
+	uint8_t d[PDG_SHA256_BYTES];
+	enum pdg_code rc;
+
+	if (!w->hash_any)
+		return pdg_err_set(err, PDG_E_INTERNAL, "the ciphertext was not hashed");
+	if (w->hash_size && (rc = hash_segment_done(w, err)))
+		return rc;
+	if ((rc = pdg_sha256_final(&w->hash_all, d, err)))
+		return rc;
+	pdg_sha256_hex(w->all_sha256, d);
+	if (w->hash_seg != w->nseg)
+		return pdg_err_set(err, PDG_E_INTERNAL, "the ciphertext was hashed as %u segments "
+				   "but written as %u", w->hash_seg, w->nseg);
+	for (unsigned i = 0; i < w->nseg; i++)
+		memcpy(w->seg[i].sha256, w->hash_hex[i], sizeof(w->seg[i].sha256));
 	return PDG_OK;
 }
 
 enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct pdg_err *err)
 {
 	struct pdg_segw *w = arg;
-	enum pdg_code rc;
+	enum pdg_code rc = PDG_OK;
 
 	while (len) {
 		struct pdg_medium_segment *s;
@@ -287,30 +313,22 @@ enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct p
 
 		if (w->fd < 0 && (rc = next_segment(w, err)))
 			return rc;
+		if ((rc = get_block(w, err)))
+			return rc;
 		s = &w->seg[w->nseg - 1];
 		n = w->seg_max - s->size < len ? (size_t)(w->seg_max - s->size) : len;
-		rc = PDG_OK;
+		if (PDG_READBACK_BLOCK - w->bounced < n)
+			n = PDG_READBACK_BLOCK - w->bounced;
+		memcpy(w->bounce + w->bounced, buf, n);
+		w->bounced += n;
 		s->size += n;
 		w->total += n;
+		buf += n;
 		len -= n;
-		pdg_xs_enter(w->xs, PDG_XS_WRITE);
-		while (!rc && n) {
-			size_t m = PDG_SEGW_BLOCK - w->bounced < n ? PDG_SEGW_BLOCK - w->bounced : n;
-
-			memcpy(w->bounce + w->bounced, buf, m);
-			w->bounced += m;
-			buf += m;
-			n -= m;
-			if (w->bounced == PDG_SEGW_BLOCK)
-				rc = flush_bounce(w, err);
-		}
-		pdg_xs_leave(w->xs);
-		if (rc)
-			return rc;
 		if (s->size == w->seg_max)
-			rc = end_segment_timed(w, err);
-		else if (w->written - w->queued >= PDG_READBACK_RANGE)
-			rc = queue_range(w, 0, err);
+			rc = put_block(w, 1, err);
+		else if (w->bounced == PDG_READBACK_BLOCK)
+			rc = put_block(w, 0, err);
 		if (rc)
 			return rc;
 	}
@@ -319,42 +337,27 @@ enum pdg_code pdg_segw_write(void *arg, const uint8_t *buf, size_t len, struct p
 
 enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err)
 {
-	char (*sha)[65] = NULL;
 	uint64_t *size = NULL;
 	enum pdg_code rc;
 	char part[48];
 
-	if (w->fd >= 0 && (rc = end_segment_timed(w, err)))
+	if (w->fd >= 0 && ((rc = get_block(w, err)) || (rc = put_block(w, 1, err))))
 		return rc;
 	if (!w->nseg)
 		return pdg_err_set(err, PDG_E_INTERNAL, "no ciphertext was written");
-	/* the digests of what was given to write, from pdg_segw_hash */
-	if (w->hash_ctx.md) {
-		uint8_t d[PDG_SHA256_BYTES];
-
-		if ((rc = pdg_sha256_final(&w->hash_ctx, d, err)))
-			return rc;
-		pdg_sha256_hex(w->hash_hex[w->hash_seg++], d);
-	}
-	if (w->hash_seg != w->nseg)
-		return pdg_err_set(err, PDG_E_INTERNAL, "the ciphertext was hashed as %u segments "
-				   "but written as %u", w->hash_seg, w->nseg);
-	for (unsigned i = 0; i < w->nseg; i++)
-		memcpy(w->seg[i].sha256, w->hash_hex[i], sizeof(w->seg[i].sha256));
-	sha = calloc(w->nseg, sizeof(*sha));
+	if ((rc = hash_finish(w, err)))
+		return rc;
 	size = calloc(w->nseg, sizeof(*size));
-	if (!sha || !size) {
-		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-		goto out;
-	}
+	if (!size)
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 	pdg_xs_enter(w->xs, PDG_XS_READBACK);
-	rc = pdg_readback_finish(w->rb, w->nseg, sha, size, w->all_sha256, err);
+	rc = pdg_readback_finish(w->rb, w->nseg, size, err);
 	pdg_xs_leave(w->xs);
 	w->readback_busy = pdg_readback_busy(w->rb);
 	if (rc)
 		goto out;
 	for (unsigned i = 0; i < w->nseg; i++)
-		if (size[i] != w->seg[i].size || strcmp(sha[i], w->seg[i].sha256)) {
+		if (size[i] != w->seg[i].size) {
 			rc = pdg_err_set(err, PDG_E_IO, "'%s' reads back differently from what was "
 							  "written: the medium is faulty", w->seg[i].name);
 			goto out;
@@ -370,7 +373,6 @@ enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err)
 	if (fsync(w->dirfd))
 		rc = pdg_err_sys(err, PDG_E_IO, "cannot flush the medium's folder");
 out:
-	free(sha);
 	free(size);
 	return rc;
 }
@@ -445,6 +447,6 @@ void pdg_segw_release(struct pdg_segw *w)
 	}
 	w->dirfd = -1;
 	pdg_sha256_release(&w->hash_ctx);
-	free(w->bounce);
-	w->bounce = NULL;
+	pdg_sha256_release(&w->hash_all);
+	w->bounce = NULL; /* the read-back thread's: freed with it */
 }

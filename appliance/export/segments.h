@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Writing ciphertext onto a medium as <PKG>.001, .002 ... under temporary names, hashing as it
- * goes, while a second thread reads every written range back from the device (after its
- * writeback, with the page cache dropped) and hashes it; a segment is named only when what
- * the device returns matches what was written.
+ * Writing ciphertext onto a medium as <PKG>.001, .002 ... under temporary names, hashing it,
+ * while a second thread reads every written block back from the device and compares it with
+ * what was written; a segment is named only when every byte the device returns matches.
  */
 #ifndef PDG_EXPORT_SEGMENTS_H
 #define PDG_EXPORT_SEGMENTS_H
@@ -25,15 +24,16 @@ struct pdg_segw {
 	struct pdg_medium_segment seg[PDG_MEDIUM_MAX_SEGMENTS];
 	unsigned nseg;
 	uint64_t total;
-	uint64_t queued;                   /* bytes of the current segment queued for read-back */
 	uint64_t written;                  /* bytes of the current segment written to its file */
-	uint8_t *bounce;                   /* PDG_SEGW_BLOCK bytes, aligned: the next block */
-	size_t bounced;                    /* bytes waiting in bounce */
+	uint8_t *bounce;                   /* the block being filled (the read-back thread's) */
+	size_t bounced;                    /* bytes in it */
 	int direct;                        /* the segment is open with O_DIRECT */
-	/* pdg_segw_hash's own state (its thread's) */
-	struct pdg_sha256_ctx hash_ctx;    /* the segment being hashed; md NULL between them */
+	/* pdg_segw_hash's own state (its thread's until pdg_segw_finish) */
+	struct pdg_sha256_ctx hash_all;    /* everything */
+	struct pdg_sha256_ctx hash_ctx;    /* the segment being hashed, from the second on */
 	uint64_t hash_size;                /* bytes of it hashed */
 	unsigned hash_seg;                 /* segments hashed completely */
+	int hash_any;                      /* anything was hashed */
 	char hash_hex[PDG_MEDIUM_MAX_SEGMENTS][65];
 	struct pdg_readback *rb;           /* the read-back thread */
 	char all_sha256[65];
@@ -42,11 +42,11 @@ struct pdg_segw {
 };
 
 /*
- * Segments are written in whole blocks of this many bytes with O_DIRECT where the file
+ * Segments are written in blocks of PDG_READBACK_BLOCK bytes with O_DIRECT where the file
  * system allows it (no copy into the page cache, no writeback to wait for), the tail of each
- * segment through the page cache; everything is flushed (fsync) before it is read back.
+ * segment through the page cache and flushed (fsync); the read-back thread rereads each
+ * block from the device and compares it with the block written, byte for byte.
  */
-#define PDG_SEGW_BLOCK ((size_t)4 << 20)
 
 /* Temporary names: "." + final name + ".part"; readers ignore them. */
 #define PDG_SEGW_PART_SUFFIX ".part"
@@ -75,10 +75,10 @@ PDG_MUST_CHECK enum pdg_code pdg_segw_write(void *w, const uint8_t *buf, size_t 
 					    struct pdg_err *err);
 
 /*
- * End the last segment (fsync), wait until the read-back thread has read every segment from
- * the device, compare each one's SHA-256 (from pdg_segw_hash) and size with what was written, then give the
- * segments their final names. Afterwards w->seg[] and w->all_sha256 (of the bytes read back)
- * describe the ciphertext for the manifest.
+ * End the last segment (fsync), wait until the read-back thread has read every block from the
+ * device and found it equal to what was written, then give the segments their final names.
+ * Afterwards w->seg[] (sizes, SHA-256 from pdg_segw_hash) and w->all_sha256 (of everything,
+ * from pdg_segw_hash: the same bytes as read back) describe the ciphertext for the manifest.
  */
 PDG_MUST_CHECK enum pdg_code pdg_segw_finish(struct pdg_segw *w, struct pdg_err *err);
 

@@ -407,11 +407,17 @@ extern "C" enum pdg_code pdg_dcm_write(struct pdg_dcm *dcm, const char *path,
 	if ((rc = build_meta(dcm, xfer, path, err)))
 		return rc;
 
-	/* Find out about an unwritable path ourselves: DCMTK reports it without errno. */
+	/*
+	 * Find out about an unwritable path ourselves: DCMTK reports it without errno. The probe
+	 * goes again, so that DCMTK creates the file rather than truncating an empty one: ext4
+	 * writes a file truncated to zero back when it is closed (auto_da_alloc), which would put
+	 * every header on the disk at once, even in a staging folder that is never flushed.
+	 */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return pdg_err_sys(err, PDG_E_IO, "cannot create '%s'", path);
 	close(fd);
+	(void)unlink(path);
 	/*
 	 * Sequences and items are written with undefined length (DCMTK's default): a de-
 	 * identified item has new content anyway, so its original explicit length could not be

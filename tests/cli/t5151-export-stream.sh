@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The streamed export (ZIP → two age layers → writer thread → segments, read back range by
-# range on a third thread): segments that span several 32 MiB read-back ranges and end off a
-# range boundary, checked against the manifest with coreutils and opened with the reference
-# age; and the PDG_TRACE_STAGES=1 summary.
+# The streamed export (ZIP → inner age → outer age → SHA-256 → writer, each on its thread →
+# segments written in 4 MiB blocks, read back and compared block by block on another):
+# segments that span several blocks and end off a block boundary, or exactly on one, checked
+# against the manifest with coreutils and opened with the reference age; the stage left
+# empty; and the PDG_TRACE_STAGES=1 summary.
 . "$(dirname "$0")/lib.sh"
 W=$TEST_ROOT/work
 mkdir -p "$W"
@@ -52,6 +53,31 @@ test_expect_success 'the reference age opens both layers of the joined segments;
 	pdigate pdi verify pkg.zip >v && grep -q "^ok: .* 160 instances" v
 '
 
+test_expect_success 'segments of whole blocks (8 MiB): the manifest matches, age opens them' '
+	mkdir mb && pdigate export --home "$H" --project p1 --medium mb \
+		--segment-size 8388608 --show-token "$W/in" >o 2>err &&
+	PKG=$(sed -n 1p o) && tr -d - <o | sed -n 2p | cut -c20-45 >pass &&
+	n=$(ls mb/PDIGATE/$PKG.0* | wc -l) && test "$n" -ge 10 &&
+	for f in $(ls mb/PDIGATE/$PKG.0* | sed \$d); do
+		test "$(stat -c %s "$f")" = 8388608 || exit 1
+	done &&
+	python3 - "mb/PDIGATE/$PKG.MAN" <<-PY &&
+	import hashlib, json, os, sys
+	m = json.load(open(sys.argv[1]))
+	d = os.path.dirname(sys.argv[1])
+	whole = hashlib.sha256()
+	for s in m["segments"]:
+	    data = open(os.path.join(d, s["name"]), "rb").read()
+	    assert len(data) == s["size"] and hashlib.sha256(data).hexdigest() == s["sha256"]
+	    whole.update(data)
+	assert m["ciphertext"]["sha256"] == whole.hexdigest()
+	PY
+	cat mb/PDIGATE/$PKG.0* | age -d -i "$W/dc.key" >inner.age &&
+	$TTY pass age -d -o pkg.zip inner.age >/dev/null 2>&1 &&
+	unzip -tq pkg.zip | grep -q "No errors detected" &&
+	test -z "$(ls -A "$H/state/export" | grep -v "^\.lock\$")"
+'
+
 test_expect_success 'PDG_TRACE_STAGES=1 names every stage and the parallel threads, once' '
 	mkdir m && PDG_TRACE_STAGES=1 pdigate export --home "$H" --project p1 --medium m \
 		"$W/in" >o 2>err &&
@@ -61,7 +87,7 @@ test_expect_success 'PDG_TRACE_STAGES=1 names every stage and the parallel threa
 		grep "^pdigate: stages (s): " err | grep -Eq " $s [0-9]+\.[0-9]{3}( |\$)" ||
 			{ echo "no $s"; exit 1; }
 	done &&
-	grep -Eq "^pdigate: in parallel \(s\): writer-sha256 [0-9.]+ writer-write [0-9.]+ .*read-back [0-9.]+" err &&
+	grep -Eq "^pdigate: in parallel \(s\): inner-age [0-9.]+ outer-age [0-9.]+ sha256 [0-9.]+ writer-write [0-9.]+ .*read-back [0-9.]+" err &&
 	mkdir m2 && pdigate export --home "$H" --project p1 --medium m2 "$W/in" >o2 2>err2 &&
 	! grep -q "stages" err2
 '
