@@ -106,6 +106,14 @@ static enum pdg_code read_block(struct pdg_readback *rb, const struct item *it,
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EINVAL && rb->direct) {
+			/* the device wants other alignment: read through the (dropped) cache */
+			int fl = fcntl(rb->fd, F_GETFL);
+
+			rb->direct = false;
+			if (fl >= 0 && !fcntl(rb->fd, F_SETFL, fl & ~O_DIRECT))
+				continue;
+		}
 		if (n < 0)
 			return io_fail(err, errno, it->part);
 		if (n == 0)
