@@ -146,9 +146,9 @@ static int cmp_long(long a, long b)
 static int by_study_series(const void *pa, const void *pb)
 {
 	const struct pdg_fs_item *a = pa, *b = pb;
-	int c = strcmp(a->k.study_uid, b->k.study_uid);
+	int c = strcmp(a->k->study_uid, b->k->study_uid);
 
-	return c ? c : strcmp(a->k.series_uid, b->k.series_uid);
+	return c ? c : strcmp(a->k->series_uid, b->k->series_uid);
 }
 
 /* The file set order: patient, study, series, instance (docs/formats.md). */
@@ -157,30 +157,30 @@ static int by_fileset_order(const void *pa, const void *pb)
 	const struct pdg_fs_item *a = pa, *b = pb;
 	int c;
 
-	if ((c = strcmp(a->k.patient_id, b->k.patient_id)) ||
-	    (c = strcmp(a->k.patient_name, b->k.patient_name)) ||
+	if ((c = strcmp(a->k->patient_id, b->k->patient_id)) ||
+	    (c = strcmp(a->k->patient_name, b->k->patient_name)) ||
 	    (c = strcmp(a->study_key, b->study_key)) ||
-	    (c = strcmp(a->k.study_uid, b->k.study_uid)) ||
+	    (c = strcmp(a->k->study_uid, b->k->study_uid)) ||
 	    (c = cmp_long(a->series_key, b->series_key)) ||
-	    (c = strcmp(a->k.series_uid, b->k.series_uid)) ||
-	    (c = cmp_long(a->k.instance_number, b->k.instance_number)))
+	    (c = strcmp(a->k->series_uid, b->k->series_uid)) ||
+	    (c = cmp_long(a->k->instance_number, b->k->instance_number)))
 		return c;
-	return strcmp(a->k.sop_instance_uid, b->k.sop_instance_uid);
+	return strcmp(a->k->sop_instance_uid, b->k->sop_instance_uid);
 }
 
 static int by_sop(const void *pa, const void *pb)
 {
 	const struct pdg_fs_item *const *a = pa, *const *b = pb;
 
-	return strcmp((*a)->k.sop_instance_uid, (*b)->k.sop_instance_uid);
+	return strcmp((*a)->k->sop_instance_uid, (*b)->k->sop_instance_uid);
 }
 
 /* As DCMTK groups PATIENT records: by Patient ID, by Patient's Name when the ID is empty. */
 static int same_patient(const struct pdg_fs_item *a, const struct pdg_fs_item *b)
 {
-	if (strcmp(a->k.patient_id, b->k.patient_id))
+	if (strcmp(a->k->patient_id, b->k->patient_id))
 		return 0;
-	return a->k.patient_id[0] || !strcmp(a->k.patient_name, b->k.patient_name);
+	return a->k->patient_id[0] || !strcmp(a->k->patient_name, b->k->patient_name);
 }
 
 /* Per-study and per-series ordering keys; a study must belong to one patient. */
@@ -190,23 +190,23 @@ static enum pdg_code group_keys(struct pdg_fs_item *it, size_t n, struct pdg_err
 	for (size_t a = 0, b; a < n; a = b) {
 		char key[32] = "";
 
-		for (b = a; b < n && !strcmp(it[b].k.study_uid, it[a].k.study_uid); b++) {
+		for (b = a; b < n && !strcmp(it[b].k->study_uid, it[a].k->study_uid); b++) {
 			char k[32];
 
 			if (!same_patient(&it[a], &it[b]))
 				return pdg_err_set(err, PDG_E_INVALID,
 						   "'%s' and '%s' belong to one study but to two "
 						   "patients", it[a].src, it[b].src);
-			snprintf(k, sizeof(k), "%.8s%.16s", it[b].k.study_date, it[b].k.study_time);
+			snprintf(k, sizeof(k), "%.8s%.16s", it[b].k->study_date, it[b].k->study_time);
 			if (b == a || strcmp(k, key) < 0)
 				memcpy(key, k, sizeof(key));
 		}
 		for (size_t x = a, y; x < b; x = y) {
 			long num = LONG_MAX;
 
-			for (y = x; y < b && !strcmp(it[y].k.series_uid, it[x].k.series_uid); y++)
-				if (it[y].k.series_number < num)
-					num = it[y].k.series_number;
+			for (y = x; y < b && !strcmp(it[y].k->series_uid, it[x].k->series_uid); y++)
+				if (it[y].k->series_number < num)
+					num = it[y].k->series_number;
 			for (size_t z = x; z < y; z++)
 				it[z].series_key = num;
 		}
@@ -227,7 +227,7 @@ static enum pdg_code check_duplicates(struct pdg_fs_item *it, size_t n, struct p
 		v[i] = &it[i];
 	qsort(v, n, sizeof(*v), by_sop);
 	for (size_t i = 1; i < n; i++)
-		if (!strcmp(v[i - 1]->k.sop_instance_uid, v[i]->k.sop_instance_uid)) {
+		if (!strcmp(v[i - 1]->k->sop_instance_uid, v[i]->k->sop_instance_uid)) {
 			rc = pdg_err_set(err, PDG_E_INVALID, "'%s' and '%s' hold the same SOP instance",
 					 v[i - 1]->src, v[i]->src);
 			break;
@@ -249,11 +249,11 @@ static enum pdg_code assign_ids(struct pdg_fs_item *it, size_t n, struct pdg_fil
 			p++, s = 0;
 			c->patients++;
 		}
-		if (!prev || s == 0 || strcmp(prev->k.study_uid, it[x].k.study_uid)) {
+		if (!prev || s == 0 || strcmp(prev->k->study_uid, it[x].k->study_uid)) {
 			s++, e = 0;
 			c->studies++;
 		}
-		if (!prev || e == 0 || strcmp(prev->k.series_uid, it[x].k.series_uid)) {
+		if (!prev || e == 0 || strcmp(prev->k->series_uid, it[x].k->series_uid)) {
 			e++, i = 0;
 			c->series++;
 		}
@@ -309,8 +309,8 @@ static enum pdg_code content_uid(const struct pdg_fs_item *it, size_t n, char ou
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	for (size_t x = 0; ok && x < n; x++)
 		ok = EVP_DigestUpdate(ctx, it[x].file_id, strlen(it[x].file_id) + 1) &&
-		     EVP_DigestUpdate(ctx, it[x].k.sop_instance_uid,
-				      strlen(it[x].k.sop_instance_uid) + 1);
+		     EVP_DigestUpdate(ctx, it[x].k->sop_instance_uid,
+				      strlen(it[x].k->sop_instance_uid) + 1);
 	ok = ok && EVP_DigestFinal_ex(ctx, md, &len);
 	EVP_MD_CTX_free(ctx);
 	if (!ok || len < 16)
@@ -328,8 +328,11 @@ static enum pdg_code content_uid(const struct pdg_fs_item *it, size_t n, char ou
 	return PDG_OK;
 }
 
-static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inputs, size_t n,
-				 unsigned *ts_set, struct pdg_err *err)
+/* Sizes of the inputs, their keys (read from the files when keys is NULL) and checks. */
+static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inputs,
+				 const struct pdg_dicomdir_keys *keys,
+				 struct pdg_dicomdir_keys *own, size_t n, unsigned *ts_set,
+				 struct pdg_err *err)
 {
 	for (size_t x = 0; x < n; x++) {
 		struct stat st;
@@ -342,27 +345,35 @@ static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inpu
 			return pdg_err_set(err, PDG_E_INVALID, "'%s' is not a regular file",
 					   inputs[x]);
 		it[x].size = (uint64_t)st.st_size;
-		rc = pdg_dicomdir_read_keys(inputs[x], &it[x].k, err);
-		if (rc)
-			return rc;
+		if (keys) {
+			it[x].k = &keys[x];
+		} else {
+			rc = pdg_dicomdir_read_keys(inputs[x], &own[x], err);
+			if (rc)
+				return rc;
+			it[x].k = &own[x];
+		}
 		/* PS3.3 F.5: type 1 and 2 directory keys DCMTK cannot invent */
-		if (!it[x].k.has_patient_name)
+		if (!it[x].k->has_patient_name)
 			return pdg_err_set(err, PDG_E_DICOM, "'%s': no PatientName (0010,0010); "
 					   "the DICOMDIR needs it (type 2)", inputs[x]);
-		if (!it[x].k.study_uid[0] || !it[x].k.series_uid[0] || !it[x].k.modality[0])
+		if (!it[x].k->study_uid[0] || !it[x].k->series_uid[0] || !it[x].k->modality[0])
 			return pdg_err_set(err, PDG_E_DICOM, "'%s': StudyInstanceUID, "
 					   "SeriesInstanceUID or Modality missing or empty; the "
 					   "DICOMDIR needs them (type 1)", inputs[x]);
-		*ts_set |= 1u << pdg_dicomdir_profile_for_ts(it[x].k.transfer_syntax);
+		*ts_set |= 1u << pdg_dicomdir_profile_for_ts(it[x].k->transfer_syntax);
 	}
 	return PDG_OK;
 }
 
-enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs, size_t n,
-				const struct pdg_fileset_opts *o, struct pdg_fileset_counts *out,
-				struct pdg_err *err)
+/* Both entry points: keys NULL reads them from the files. */
+static enum pdg_code build(const char *stage, const char *const *inputs,
+			   const struct pdg_dicomdir_keys *keys, size_t n,
+			   const struct pdg_fileset_opts *o, struct pdg_fileset_counts *out,
+			   struct pdg_err *err)
 {
 	struct pdg_fileset_counts c = { 0 };
+	struct pdg_dicomdir_keys *own = NULL;
 	struct pdg_dicomdir *dd = NULL;
 	enum pdg_dicomdir_profile prof;
 	struct pdg_fs_item *it = NULL;
@@ -379,9 +390,13 @@ enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs, si
 		return pdg_err_sys(err, errno == EEXIST ? PDG_E_EXISTS : PDG_E_IO,
 				   "cannot create staging folder '%s'", stage);
 	it = calloc(n, sizeof(*it));
-	if (!it)
-		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-	rc = read_inputs(it, inputs, n, &ts_set, err);
+	if (!keys)
+		own = malloc(n * sizeof(*own));
+	if (!it || (!keys && !own)) {
+		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = read_inputs(it, inputs, keys, own, n, &ts_set, err);
 	if (rc)
 		goto out;
 	prof = pdg_dicomdir_profile_for_set(ts_set);
@@ -406,7 +421,7 @@ enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs, si
 	rc = pdg_dicomdir_create(stage, prof, o->fileset_id ? o->fileset_id : PDG_FILESET_DEFAULT_ID,
 				 c.fileset_uid, &dd, err);
 	for (size_t x = 0; !rc && x < n; x++)
-		if ((rc = pdg_dicomdir_add(dd, it[x].file_id, err)))
+		if ((rc = pdg_dicomdir_add_keys(dd, it[x].file_id, it[x].k, err)))
 			pdg_err_prefix(err, "'%s'", it[x].src);
 	if (!rc)
 		rc = pdg_dicomdir_write(dd, err);
@@ -420,6 +435,42 @@ enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs, si
 	if (out)
 		*out = c;
 out:
+	free(own);
 	free(it);
 	return rc;
+}
+
+enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs, size_t n,
+				const struct pdg_fileset_opts *o, struct pdg_fileset_counts *out,
+				struct pdg_err *err)
+{
+	return build(stage, inputs, NULL, n, o, out, err);
+}
+
+enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inputs,
+				      const struct pdg_dicomdir_keys *keys, size_t n,
+				      const struct pdg_fileset_opts *o,
+				      struct pdg_fileset_counts *out, struct pdg_err *err)
+{
+	if (!keys)
+		return pdg_err_set(err, PDG_E_INVALID, "no directory keys");
+	for (size_t x = 0; x < n; x++) {
+		const struct pdg_dicomdir_keys *k = &keys[x];
+
+		/* keys may come from another process: every string must end in its field */
+		if (!memchr(k->patient_id, 0, sizeof(k->patient_id)) ||
+		    !memchr(k->patient_name, 0, sizeof(k->patient_name)) ||
+		    !memchr(k->study_uid, 0, sizeof(k->study_uid)) ||
+		    !memchr(k->study_date, 0, sizeof(k->study_date)) ||
+		    !memchr(k->study_time, 0, sizeof(k->study_time)) ||
+		    !memchr(k->series_uid, 0, sizeof(k->series_uid)) ||
+		    !memchr(k->modality, 0, sizeof(k->modality)) ||
+		    !memchr(k->sop_class_uid, 0, sizeof(k->sop_class_uid)) ||
+		    !memchr(k->sop_instance_uid, 0, sizeof(k->sop_instance_uid)) ||
+		    !memchr(k->transfer_syntax, 0, sizeof(k->transfer_syntax)) ||
+		    k->rec_len > sizeof(k->rec) || !k->sop_instance_uid[0])
+			return pdg_err_set(err, PDG_E_INVALID, "'%s': bad directory keys",
+					   inputs[x]);
+	}
+	return build(stage, inputs, keys, n, o, out, err);
 }

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "lib/err.h"
+#include "pdi/dicom/dicomdir.h"
 
 #define PDG_FILESET_DEFAULT_ID "PDIGATE"
 #define PDG_PDI_MAX_INSTANCES 500000u /* DICOM files in one file set */
@@ -57,5 +58,18 @@ PDG_MUST_CHECK enum pdg_code pdg_fileset_build(const char *stage, const char *co
 					       size_t n, const struct pdg_fileset_opts *opts,
 					       struct pdg_fileset_counts *counts,
 					       struct pdg_err *err);
+
+/*
+ * The same from instances whose directory keys the caller holds (keys[i] describes
+ * inputs[i], e.g. from pdg_dicomdir_keys_of when the instance was written): no instance file
+ * is read for the DICOMDIR, the ordering, INDEX.HTM or PDIGATE.JSN's counts (a key without
+ * its directory key dataset makes the DICOMDIR builder read that one file). Keys whose
+ * strings do not end within their fields: PDG_E_INVALID. keys is borrowed.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inputs,
+						     const struct pdg_dicomdir_keys *keys,
+						     size_t n, const struct pdg_fileset_opts *opts,
+						     struct pdg_fileset_counts *counts,
+						     struct pdg_err *err);
 
 #endif

@@ -13,7 +13,7 @@
 /* One input instance after sorting; p/s/e/i are 1-based numbers within the parent level. */
 struct pdg_fs_item {
 	const char *src;              /* the input path (borrowed from the caller) */
-	struct pdg_dicomdir_keys k;
+	const struct pdg_dicomdir_keys *k; /* the caller's, or read by the file set */
 	char study_key[32];           /* earliest date+time of the study, for ordering */
 	long series_key;              /* smallest series number of the series, for ordering */
 	unsigned p, s, e, i;

@@ -75,20 +75,20 @@ static void study_row(FILE *f, const struct pdg_fs_item *it, size_t a, size_t b)
 	size_t series = 0;
 
 	for (size_t x = a; x < b; x++) {
-		size_t have = strlen(mods), add = strlen(it[x].k.modality);
+		size_t have = strlen(mods), add = strlen(it[x].k->modality);
 
 		if (x == a || it[x].e != it[x - 1].e)
 			series++;
-		if (add && !strstr(mods, it[x].k.modality) && have + add + 2 < sizeof(mods)) {
+		if (add && !strstr(mods, it[x].k->modality) && have + add + 2 < sizeof(mods)) {
 			if (have)
 				mods[have++] = ' ';
-			memcpy(mods + have, it[x].k.modality, add + 1);
+			memcpy(mods + have, it[x].k->modality, add + 1);
 		}
 	}
 	fprintf(f, "<tr class=\"study\" id=\"P%07uS%07u\"><td>", it[a].p, it[a].s);
-	put_text(f, it[a].k.patient_id[0] ? it[a].k.patient_id : "-");
+	put_text(f, it[a].k->patient_id[0] ? it[a].k->patient_id : "-");
 	fprintf(f, "</td><td>P%07u/S%07u</td><td>", it[a].p, it[a].s);
-	put_date(f, it[a].k.study_date);
+	put_date(f, it[a].k->study_date);
 	fputs("</td><td>", f);
 	put_text(f, *mods ? mods : "-");
 	fprintf(f, "</td><td>%zu</td><td>%zu</td></tr>\n", series, b - a);
@@ -98,12 +98,12 @@ static void series_row(FILE *f, const struct pdg_fs_item *it, size_t a, size_t b
 {
 	fprintf(f, "<tr class=\"series\" id=\"P%07uS%07uS%07u\"><td>P%07u/S%07u</td><td>", it[a].p,
 		it[a].s, it[a].e, it[a].p, it[a].s);
-	if (it[a].k.series_number != LONG_MIN)
-		fprintf(f, "%ld", it[a].k.series_number);
+	if (it[a].k->series_number != LONG_MIN)
+		fprintf(f, "%ld", it[a].k->series_number);
 	else
 		fputs("-", f);
 	fputs("</td><td>", f);
-	put_text(f, it[a].k.modality[0] ? it[a].k.modality : "-");
+	put_text(f, it[a].k->modality[0] ? it[a].k->modality : "-");
 	fprintf(f, "</td><td>%zu</td><td>DICOM/P%07u/S%07u/S%07u</td></tr>\n", b - a, it[a].p,
 		it[a].s, it[a].e);
 }

@@ -14,6 +14,7 @@
 #include "appliance/batch/risk.h"
 #include "appliance/deid/deid.h"
 #include "lib/err.h"
+#include "pdi/dicom/dicomdir.h"
 
 #define PDG_BATCH_QUARANTINE "quarantine"   /* folder inside the output folder */
 #define PDG_BATCH_REASONS "REASONS.TSV"     /* inside the quarantine folder */
@@ -44,6 +45,8 @@ struct pdg_batch_opts {
 				     flush or start writing back the outputs, the list or the
 				     folders; after a crash its names may hold lost data. Wins
 				     over fsync_each */
+	int keep_keys;            /* keep each exported output's DICOMDIR keys in b->keys (for a
+				     file set without re-reading the outputs); off: no cost */
 	/* called in the parent after each file (may be NULL) */
 	void (*progress)(void *arg, size_t finished, size_t total);
 	void *progress_arg;
@@ -69,6 +72,12 @@ struct pdg_batch {
 	size_t nlinks;
 	/* k-anonymity of the exported patients (counts only), after the run */
 	struct pdg_risk_report risk;
+	/*
+	 * With opts->keep_keys: per input (discovery order), the directory keys of its exported
+	 * output as written (pdg_dicomdir_keys_of); all zero (sop_instance_uid "") for inputs
+	 * not exported. NULL otherwise. Freed by release.
+	 */
+	struct pdg_dicomdir_keys *keys;
 	/* private */
 	char **reasons;                 /* interned reasons from workers */
 	size_t nreasons;

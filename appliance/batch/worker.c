@@ -11,6 +11,7 @@
 
 #include "appliance/batch/internal.h"
 #include "pdi/dicom/dcm.h"
+#include "pdi/dicom/dicomdir.h"
 
 /* PS3.4 Annex F: Media Storage Directory Storage, the SOP class of a DICOMDIR. */
 #define PDG_UID_MEDIA_DIRECTORY "1.2.840.10008.1.3.10"
@@ -174,6 +175,9 @@ static void deidentify(const struct pdg_batch_run *r, struct pdg_batch_reply *re
 		set_reason(rep, PDG_OUTCOME_EXPORTED, NULL);
 	}
 	hash_uid(res.sop_instance_uid, rep->uid_hash);
+	/* the file set's keys from the object as written, so nobody re-reads the file */
+	if (r->opts->keep_keys && !pdg_dicomdir_keys_of(dcm, &rep->keys, &err))
+		rep->has_keys = 1;
 	risk_values(dcm, &rep->risk);
 	if (res.link.linkable) {
 		rep->link = res.link;

@@ -193,7 +193,8 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 {
 	/* the stage needs no durability: a killed export's stage is removed by the next one */
 	struct pdg_batch_opts bo = { .out_dir = j->deid_dir, .jobs = j->o->jobs, .no_flush = 1,
-				     .progress = batch_progress, .progress_arg = j };
+				     .progress = batch_progress, .progress_arg = j,
+				     .keep_keys = 1 /* for build_fileset */ };
 	struct pdg_deid_ctx ctx = { 0 };
 	enum pdg_code rc;
 
@@ -231,6 +232,34 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 	return rc;
 }
 
+/*
+ * The directory keys the batch kept for each de-identified file (Ennnnnn.dcm is input n), in
+ * j->files order; NULL when one is missing (the file set then reads the files).
+ */
+static struct pdg_dicomdir_keys *kept_keys(const struct job *j)
+{
+	const struct pdg_batch *b = &j->r->batch;
+	struct pdg_dicomdir_keys *k;
+
+	if (!b->keys || !j->nfiles || !(k = malloc(j->nfiles * sizeof(*k))))
+		return NULL;
+	for (size_t i = 0; i < j->nfiles; i++) {
+		const char *name = strrchr(j->files[i], '/');
+		char *end = NULL;
+		unsigned long n;
+
+		name = name ? name + 1 : j->files[i];
+		n = name[0] == 'E' ? strtoul(name + 1, &end, 10) : 0;
+		if (!n || n > b->in.n || !end || strcmp(end, ".dcm") ||
+		    !b->keys[n - 1].sop_instance_uid[0]) {
+			free(k);
+			return NULL;
+		}
+		k[i] = b->keys[n - 1];
+	}
+	return k;
+}
+
 /* The IHE PDI file set in the stage (the instances are hard links to the de-identified files). */
 static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 {
@@ -241,12 +270,19 @@ static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 		.deid_profile_version = PDG_VERSION,
 		.created = j->date,
 	};
+	struct pdg_dicomdir_keys *keys;
 	enum pdg_code rc;
 
 	progress(j, "building", 0, 1);
 	pdg_xs_enter(&j->r->times, PDG_XS_FILESET);
-	rc = pdg_fileset_build(j->set_dir, (const char *const *)j->files, j->nfiles, &fo,
-			       &j->r->counts, err);
+	keys = kept_keys(j);
+	if (keys)
+		rc = pdg_fileset_build_keyed(j->set_dir, (const char *const *)j->files, keys,
+					     j->nfiles, &fo, &j->r->counts, err);
+	else
+		rc = pdg_fileset_build(j->set_dir, (const char *const *)j->files, j->nfiles, &fo,
+				       &j->r->counts, err);
+	free(keys);
 	pdg_xs_leave(&j->r->times);
 	progress(j, "building", 1, 1);
 	/*

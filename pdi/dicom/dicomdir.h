@@ -46,7 +46,13 @@ enum pdg_dicomdir_profile pdg_dicomdir_profile_for_ts(const char *ts_uid);
  */
 enum pdg_dicomdir_profile pdg_dicomdir_profile_for_set(unsigned ts_profiles);
 
-/* The keys of one DICOM file that order it in the file set and describe it in the web view. */
+/* Bytes of the directory key dataset kept with the keys (struct pdg_dicomdir_keys.rec). */
+#define PDG_DICOMDIR_REC_MAX 2048
+
+/*
+ * The keys of one DICOM file that order it in the file set, describe it in the web view and
+ * make its DICOMDIR records. A plain, flat struct (it may cross a pipe between processes).
+ */
 struct pdg_dicomdir_keys {
 	char patient_id[68];          /* (0010,0020), may be empty (bytes in the file's charset) */
 	char patient_name[324];       /* (0010,0010), only for grouping, never shown or logged */
@@ -61,6 +67,15 @@ struct pdg_dicomdir_keys {
 	char sop_instance_uid[PDG_DICOMDIR_UID_MAX]; /* from the file meta information */
 	char transfer_syntax[PDG_DICOMDIR_UID_MAX];
 	int has_patient_name;         /* (0010,0010) present, even empty */
+	/*
+	 * The directory key dataset: the top-level attributes of the file that any DICOMDIR
+	 * record or application-profile check may use (identification, dates, image keys,
+	 * SR/presentation/RT keys, ...; never pixel data), encoded as a dataset in explicit VR
+	 * little endian. rec_len 0: not kept (too large or not asked for); the DICOMDIR builder
+	 * then reads the file itself.
+	 */
+	uint32_t rec_len;
+	unsigned char rec[PDG_DICOMDIR_REC_MAX];
 };
 
 /*
@@ -68,10 +83,23 @@ struct pdg_dicomdir_keys {
  * the pixel data). Not a PS3.10 file or no SOP class/instance/transfer syntax in the meta
  * information: PDG_E_DICOM. A UID, Patient ID or Patient's Name too long for its field:
  * PDG_E_LIMIT (the message names the attribute); date, time and modality are cut to fit.
+ * The directory key dataset is kept when it fits.
  */
 PDG_MUST_CHECK enum pdg_code pdg_dicomdir_read_keys(const char *path,
 						    struct pdg_dicomdir_keys *out,
 						    struct pdg_err *err);
+
+struct pdg_dcm;
+
+/*
+ * The same keys from an object already in memory, as it was last written with pdg_dcm_write
+ * (the file meta information that write built gives SOP class, instance and transfer
+ * syntax). Never reads or writes a file besides what a lazily read object loads. Errors as
+ * pdg_dicomdir_read_keys, with no path in the message.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_dicomdir_keys_of(struct pdg_dcm *dcm,
+						  struct pdg_dicomdir_keys *out,
+						  struct pdg_err *err);
 
 struct pdg_dicomdir; /* a DICOMDIR being built */
 
@@ -88,17 +116,30 @@ PDG_MUST_CHECK enum pdg_code pdg_dicomdir_create(const char *root, enum pdg_dico
 						 struct pdg_dicomdir **out, struct pdg_err *err);
 
 /*
- * Add the DICOM file root/file_id (file_id with '/' separators). A File ID breaking PS3.10 8.2,
- * or a file the profile does not admit (transfer syntax, SOP class, missing keys): PDG_E_DICOM
- * with the File ID in the message. Files must be added in File ID order for a deterministic
- * result.
+ * Add the DICOM file root/file_id (file_id with '/' separators), reading its keys from the
+ * file. As pdg_dicomdir_add_keys otherwise.
  */
 PDG_MUST_CHECK enum pdg_code pdg_dicomdir_add(struct pdg_dicomdir *d, const char *file_id,
 					      struct pdg_err *err);
 
 /*
- * Write root/DICOMDIR (explicit VR little endian). Invented dates and times are made
- * deterministic (see pdg_dicomdir_create) and the File-set UID is applied. Two runs over the
+ * Add the instance at root/file_id described by k (from pdg_dicomdir_read_keys or
+ * pdg_dicomdir_keys_of) without reading the file, unless k holds no directory key dataset
+ * (rec_len 0). Records: PATIENT (one per Patient ID, or per Patient's Name when the ID is
+ * empty), STUDY, SERIES and the instance's record type (IMAGE, SR DOCUMENT, KEY OBJECT DOC,
+ * PRESENTATION, WAVEFORM, RT DOSE, ENCAP DOC, ...; palettes, hanging protocols and implant
+ * templates under the root), with the keys DCMTK's DicomDirInterface puts in them for the
+ * profile; parents are found in O(1). A File ID breaking PS3.10 8.2, a SOP instance already
+ * added, or an instance the profile does not admit (transfer syntax, SOP class, missing
+ * keys): PDG_E_DICOM (PDG_E_INVALID for the duplicate), with the File ID in the message.
+ * Files must be added in File ID order for a deterministic result.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_dicomdir_add_keys(struct pdg_dicomdir *d, const char *file_id,
+						   const struct pdg_dicomdir_keys *k,
+						   struct pdg_err *err);
+
+/*
+ * Write root/DICOMDIR (explicit VR little endian) with the File-set UID. Two runs over the
  * same files in the same order with the same fileset_uid give the same bytes.
  */
 PDG_MUST_CHECK enum pdg_code pdg_dicomdir_write(struct pdg_dicomdir *d, struct pdg_err *err);
