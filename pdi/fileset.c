@@ -330,7 +330,7 @@ static enum pdg_code content_uid(const struct pdg_fs_item *it, size_t n, char ou
 
 /* Sizes of the inputs, their keys (read from the files when keys is NULL) and checks. */
 static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inputs,
-				 const struct pdg_dicomdir_keys *keys,
+				 const struct pdg_dicomdir_keys *keys, const uint8_t (*sha256)[32],
 				 struct pdg_dicomdir_keys *own, size_t n, unsigned *ts_set,
 				 struct pdg_err *err)
 {
@@ -345,6 +345,7 @@ static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inpu
 			return pdg_err_set(err, PDG_E_INVALID, "'%s' is not a regular file",
 					   inputs[x]);
 		it[x].size = (uint64_t)st.st_size;
+		it[x].sha256 = sha256 ? sha256[x] : NULL;
 		if (keys) {
 			it[x].k = &keys[x];
 		} else {
@@ -368,7 +369,7 @@ static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inpu
 
 /* Both entry points: keys NULL reads them from the files. */
 static enum pdg_code build(const char *stage, const char *const *inputs,
-			   const struct pdg_dicomdir_keys *keys, size_t n,
+			   const struct pdg_dicomdir_keys *keys, const uint8_t (*sha256)[32], size_t n,
 			   const struct pdg_fileset_opts *o, struct pdg_fileset_counts *out,
 			   struct pdg_err *err)
 {
@@ -396,7 +397,7 @@ static enum pdg_code build(const char *stage, const char *const *inputs,
 		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = read_inputs(it, inputs, keys, own, n, &ts_set, err);
+	rc = read_inputs(it, inputs, keys, sha256, own, n, &ts_set, err);
 	if (rc)
 		goto out;
 	prof = pdg_dicomdir_profile_for_set(ts_set);
@@ -430,7 +431,7 @@ static enum pdg_code build(const char *stage, const char *const *inputs,
 		goto out;
 	if ((rc = pdg_fs_write_readme(stage, o, &c, err)) ||
 	    (rc = pdg_fs_write_web(stage, o, it, n, &c, err)) ||
-	    (rc = pdg_fs_write_manifest(stage, o, &c, err)))
+	    (rc = pdg_fs_write_manifest(stage, it, n, o, &c, err)))
 		goto out;
 	if (out)
 		*out = c;
@@ -444,11 +445,12 @@ enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs, si
 				const struct pdg_fileset_opts *o, struct pdg_fileset_counts *out,
 				struct pdg_err *err)
 {
-	return build(stage, inputs, NULL, n, o, out, err);
+	return build(stage, inputs, NULL, NULL, n, o, out, err);
 }
 
 enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inputs,
-				      const struct pdg_dicomdir_keys *keys, size_t n,
+				      const struct pdg_dicomdir_keys *keys, const uint8_t (*sha256)[32],
+				      size_t n,
 				      const struct pdg_fileset_opts *o,
 				      struct pdg_fileset_counts *out, struct pdg_err *err)
 {
@@ -472,5 +474,5 @@ enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inpu
 			return pdg_err_set(err, PDG_E_INVALID, "'%s': bad directory keys",
 					   inputs[x]);
 	}
-	return build(stage, inputs, keys, n, o, out, err);
+	return build(stage, inputs, keys, sha256, n, o, out, err);
 }

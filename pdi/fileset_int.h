@@ -19,6 +19,7 @@ struct pdg_fs_item {
 	unsigned p, s, e, i;
 	char file_id[PDG_DICOMDIR_FILE_ID_MAX];
 	uint64_t size;
+	const uint8_t *sha256;        /* 32 bytes from the caller, or NULL: hashed for the manifest */
 };
 
 /* Write README.TXT (Japanese and English, UTF-8, CRLF) into stage. */
@@ -37,8 +38,11 @@ PDG_MUST_CHECK enum pdg_code pdg_fs_write_web(const char *stage,
 /*
  * Write PDIGATE.JSN: every other file of stage with size and SHA-256, the counts, the
  * profile and the caller's de-identification summary. Fills c->files and c->total_bytes.
+ * The hashes of items[0..n) (sorted by File ID) that carry one and whose size is unchanged
+ * are taken as given; every other file is read and hashed.
  */
 PDG_MUST_CHECK enum pdg_code pdg_fs_write_manifest(const char *stage,
+						   const struct pdg_fs_item *items, size_t n,
 						   const struct pdg_fileset_opts *o,
 						   struct pdg_fileset_counts *c,
 						   struct pdg_err *err);

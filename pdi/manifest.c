@@ -49,10 +49,28 @@ static int set_opt(json_t *obj, const char *key, const char *v)
 	return v ? json_object_set_new(obj, key, json_string(v)) : 0;
 }
 
-/* The files array over everything in stage but the manifest itself. */
-static enum pdg_code files_json(const char *stage, json_t *arr, struct pdg_fileset_counts *c,
-				struct pdg_err *err)
+static int by_file_id(const void *key, const void *elem)
 {
+	return strcmp(key, ((const struct pdg_fs_item *)elem)->file_id);
+}
+
+/* The SHA-256 the caller gave for the instance at path, if its size is still the same. */
+static const uint8_t *known_hash(const struct pdg_fs_item *items, size_t n, const char *path,
+				 uint64_t size)
+{
+	const struct pdg_fs_item *it;
+
+	if (!items || strncmp(path, "DICOM/", 6))
+		return NULL;
+	it = bsearch(path, items, n, sizeof(*items), by_file_id);
+	return it && it->sha256 && it->size == size ? it->sha256 : NULL;
+}
+
+/* The files array over everything in stage but the manifest itself. */
+static enum pdg_code files_json(const char *stage, const struct pdg_fs_item *items, size_t n,
+				json_t *arr, struct pdg_fileset_counts *c, struct pdg_err *err)
+{
+	static const char digits[] = "0123456789abcdef";
 	struct pdg_pdi_tree t;
 	enum pdg_code rc;
 
@@ -68,10 +86,21 @@ static enum pdg_code files_json(const char *stage, json_t *arr, struct pdg_files
 					 t.files[i].path);
 			break;
 		}
-		snprintf(path, sizeof(path), "%s/%s", stage, t.files[i].path);
-		rc = pdg_pdi_sha256_file(path, hex, &size, err);
-		if (rc)
-			break;
+		const uint8_t *known = known_hash(items, n, t.files[i].path, t.files[i].size);
+
+		if (known) {
+			for (int b = 0; b < 32; b++) {
+				hex[2 * b] = digits[known[b] >> 4];
+				hex[2 * b + 1] = digits[known[b] & 15];
+			}
+			hex[64] = '\0';
+			size = t.files[i].size;
+		} else {
+			snprintf(path, sizeof(path), "%s/%s", stage, t.files[i].path);
+			rc = pdg_pdi_sha256_file(path, hex, &size, err);
+			if (rc)
+				break;
+		}
 		if (json_array_append_new(arr, json_pack("{s:s,s:I,s:s}", "path", t.files[i].path,
 							 "size", (json_int_t)size, "sha256",
 							 hex))) {
@@ -85,8 +114,9 @@ static enum pdg_code files_json(const char *stage, json_t *arr, struct pdg_files
 	return rc;
 }
 
-enum pdg_code pdg_fs_write_manifest(const char *stage, const struct pdg_fileset_opts *o,
-				    struct pdg_fileset_counts *c, struct pdg_err *err)
+enum pdg_code pdg_fs_write_manifest(const char *stage, const struct pdg_fs_item *items, size_t n,
+				    const struct pdg_fileset_opts *o, struct pdg_fileset_counts *c,
+				    struct pdg_err *err)
 {
 	json_t *root, *files, *deid;
 	char path[PATH_MAX];
@@ -118,7 +148,7 @@ enum pdg_code pdg_fs_write_manifest(const char *stage, const struct pdg_fileset_
 		json_decref(root);
 		return pdg_err_set(err, PDG_E_NOMEM, "cannot build the manifest");
 	}
-	rc = files_json(stage, files, c, err);
+	rc = files_json(stage, items, n, files, c, err);
 	if (!rc && json_object_set_new(root, "files", files))
 		rc = pdg_err_set(err, PDG_E_NOMEM, "cannot build the manifest");
 	else if (rc)

@@ -21,7 +21,7 @@ void pdg_batch_release(struct pdg_batch *b)
 {
 	pdg_inputs_release(&b->in);
 	free(b->tally);
-	free(b->keys);
+	free(b->outputs);
 	if (b->links)
 		OPENSSL_cleanse(b->links, b->nlinks * sizeof(*b->links));
 	free(b->links);
@@ -163,8 +163,8 @@ static void done(void *arg, size_t index, const void *reply, enum pdg_pool_loss 
 		r->risk[index].order = index;
 		if (rep->has_link)
 			add_link(r, &rep->link);
-		if (r->b->keys && rep->has_keys)
-			r->b->keys[index] = rep->keys; /* checked by pdg_fileset_build_keyed */
+		if (r->b->outputs && rep->has_keys)
+			r->b->outputs[index] = rep->out; /* checked by pdg_fileset_build_keyed */
 		if (rep->reason[0]) /* a note, e.g. which rule cleaned the pixels */
 			in->reason = intern(r->b, rep->reason);
 		return;
@@ -377,7 +377,7 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 		.mem_limit = opts->mem_limit ? opts->mem_limit : PDG_POOL_DEFAULT_MEM,
 		/* the keys travel only when asked for (they are the reply's tail) */
 		.reply_size = opts->keep_keys ? sizeof(struct pdg_batch_reply)
-					      : offsetof(struct pdg_batch_reply, keys),
+					      : offsetof(struct pdg_batch_reply, out),
 	};
 	struct pdg_pool_ops ops = {
 		.path_of = path_of, .work = pdg_batch_work, .done = done, .progress = progress,
@@ -392,9 +392,10 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 	r.exported_idx = calloc(b->in.n + 1, sizeof(*r.exported_idx));
 	r.uid_hash = calloc(b->in.n + 1, sizeof(*r.uid_hash));
 	r.risk = calloc(b->in.n + 1, sizeof(*r.risk));
-	free(b->keys);
-	b->keys = opts->keep_keys ? calloc(b->in.n + 1, sizeof(*b->keys)) : NULL;
-	if (!todo || !r.exported_idx || !r.uid_hash || !r.risk || (opts->keep_keys && !b->keys)) {
+	free(b->outputs);
+	b->outputs = opts->keep_keys ? calloc(b->in.n + 1, sizeof(*b->outputs)) : NULL;
+	if (!todo || !r.exported_idx || !r.uid_hash || !r.risk ||
+	    (opts->keep_keys && !b->outputs)) {
 		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory preparing the batch");
 		goto out;
 	}

@@ -45,11 +45,19 @@ struct pdg_batch_opts {
 				     flush or start writing back the outputs, the list or the
 				     folders; after a crash its names may hold lost data. Wins
 				     over fsync_each */
-	int keep_keys;            /* keep each exported output's DICOMDIR keys in b->keys (for a
-				     file set without re-reading the outputs); off: no cost */
+	int keep_keys;            /* keep each exported output's DICOMDIR keys, size and SHA-256
+				     in b->outputs (for a file set without re-reading the
+				     outputs); off: no cost */
 	/* called in the parent after each file (may be NULL) */
 	void (*progress)(void *arg, size_t finished, size_t total);
 	void *progress_arg;
+};
+
+/* What the file set needs of one exported output, as the worker wrote it. */
+struct pdg_batch_output {
+	struct pdg_dicomdir_keys keys; /* pdg_dicomdir_keys_of the object written */
+	uint8_t sha256[32];            /* of the output file */
+	uint64_t size;                 /* bytes of the output file */
 };
 
 /* Count of inputs with one (outcome, reason). */
@@ -73,11 +81,12 @@ struct pdg_batch {
 	/* k-anonymity of the exported patients (counts only), after the run */
 	struct pdg_risk_report risk;
 	/*
-	 * With opts->keep_keys: per input (discovery order), the directory keys of its exported
-	 * output as written (pdg_dicomdir_keys_of); all zero (sop_instance_uid "") for inputs
-	 * not exported. NULL otherwise. Freed by release.
+	 * With opts->keep_keys: per input (discovery order), its exported output; all zero
+	 * (keys.sop_instance_uid "") for inputs not exported or whose keys could not be taken.
+	 * NULL otherwise. Values come from worker processes: pdg_fileset_build_keyed checks
+	 * the keys. Freed by release.
 	 */
-	struct pdg_dicomdir_keys *keys;
+	struct pdg_batch_output *outputs;
 	/* private */
 	char **reasons;                 /* interned reasons from workers */
 	size_t nreasons;

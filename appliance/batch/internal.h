@@ -21,9 +21,9 @@ struct pdg_batch_reply {
 	uint8_t uid_hash[PDG_BATCH_UID_HASH]; /* of the new SOP Instance UID, when exported */
 	struct pdg_deid_link link;    /* PHI: the original patient ID */
 	struct pdg_risk_record risk;  /* quasi-identifiers as written, when exported */
-	uint8_t has_keys;             /* keys is set */
+	uint8_t has_keys;             /* out is set */
 	/* last: sent only with opts->keep_keys (the reply is cut before it otherwise) */
-	struct pdg_dicomdir_keys keys; /* the output's directory keys, when exported */
+	struct pdg_batch_output out;  /* keys, size and SHA-256 of the output, when exported */
 };
 
 /* State of one run, shared by the parent and (read-only, after fork) the workers. */

@@ -11,6 +11,7 @@
 
 #include "appliance/batch/internal.h"
 #include "pdi/dicom/dcm.h"
+#include "lib/crypto/sha256.h"
 #include "pdi/dicom/dicomdir.h"
 
 /* PS3.4 Annex F: Media Storage Directory Storage, the SOP class of a DICOMDIR. */
@@ -106,6 +107,25 @@ static void risk_values(struct pdg_dcm *dcm, struct pdg_risk_record *rec)
 	}
 }
 
+/*
+ * What the file set needs of the output just written (still under its temporary name): the
+ * directory keys from the object, size and SHA-256 from the file (in the page cache), so
+ * that nobody reads it again. Left unset on any failure (the file set then reads the file).
+ */
+static void keep_output(const struct pdg_batch_run *r, struct pdg_batch_reply *rep,
+			struct pdg_dcm *dcm, const char *tmp)
+{
+	struct pdg_err err;
+	int fd = openat(r->outfd, tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (!pdg_sha256_fd(fd, rep->out.sha256, &rep->out.size, &err) &&
+	    !pdg_dicomdir_keys_of(dcm, &rep->out.keys, &err))
+		rep->has_keys = 1;
+	close(fd);
+}
+
 /* Read, check, de-identify and write the file open as fd. */
 static void deidentify(const struct pdg_batch_run *r, struct pdg_batch_reply *rep, int fd,
 		       size_t index)
@@ -163,6 +183,8 @@ static void deidentify(const struct pdg_batch_run *r, struct pdg_batch_reply *re
 			quarantine(r, rep, fd, index, PDG_REASON_WRITE_DICOM);
 		goto out;
 	}
+	if (r->opts->keep_keys)
+		keep_output(r, rep, dcm, tmp);
 	if (pdg_batch_commit(r, PDG_KIND_EXPORT, index, &err)) {
 		set_reason(rep, PDG_OUTCOME_FAILED, "the de-identified file could not be written");
 		goto out;
@@ -175,9 +197,6 @@ static void deidentify(const struct pdg_batch_run *r, struct pdg_batch_reply *re
 		set_reason(rep, PDG_OUTCOME_EXPORTED, NULL);
 	}
 	hash_uid(res.sop_instance_uid, rep->uid_hash);
-	/* the file set's keys from the object as written, so nobody re-reads the file */
-	if (r->opts->keep_keys && !pdg_dicomdir_keys_of(dcm, &rep->keys, &err))
-		rep->has_keys = 1;
 	risk_values(dcm, &rep->risk);
 	if (res.link.linkable) {
 		rep->link = res.link;

@@ -233,16 +233,22 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 }
 
 /*
- * The directory keys the batch kept for each de-identified file (Ennnnnn.dcm is input n), in
- * j->files order; NULL when one is missing (the file set then reads the files).
+ * The directory keys and hashes the batch kept for each de-identified file (Ennnnnn.dcm is
+ * input n), in j->files order, into *sha (freed with the result); NULL when one is missing
+ * (the file set then reads the files).
  */
-static struct pdg_dicomdir_keys *kept_keys(const struct job *j)
+static struct pdg_dicomdir_keys *kept_keys(const struct job *j, uint8_t (**sha)[32])
 {
 	const struct pdg_batch *b = &j->r->batch;
 	struct pdg_dicomdir_keys *k;
 
-	if (!b->keys || !j->nfiles || !(k = malloc(j->nfiles * sizeof(*k))))
+	*sha = NULL;
+	if (!b->outputs || !j->nfiles || !(k = malloc(j->nfiles * sizeof(*k))))
 		return NULL;
+	if (!(*sha = malloc(j->nfiles * sizeof(**sha)))) {
+		free(k);
+		return NULL;
+	}
 	for (size_t i = 0; i < j->nfiles; i++) {
 		const char *name = strrchr(j->files[i], '/');
 		char *end = NULL;
@@ -251,11 +257,14 @@ static struct pdg_dicomdir_keys *kept_keys(const struct job *j)
 		name = name ? name + 1 : j->files[i];
 		n = name[0] == 'E' ? strtoul(name + 1, &end, 10) : 0;
 		if (!n || n > b->in.n || !end || strcmp(end, ".dcm") ||
-		    !b->keys[n - 1].sop_instance_uid[0]) {
+		    !b->outputs[n - 1].keys.sop_instance_uid[0]) {
 			free(k);
+			free(*sha);
+			*sha = NULL;
 			return NULL;
 		}
-		k[i] = b->keys[n - 1];
+		k[i] = b->outputs[n - 1].keys;
+		memcpy((*sha)[i], b->outputs[n - 1].sha256, 32);
 	}
 	return k;
 }
@@ -271,18 +280,21 @@ static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 		.created = j->date,
 	};
 	struct pdg_dicomdir_keys *keys;
+	uint8_t (*sha)[32];
 	enum pdg_code rc;
 
 	progress(j, "building", 0, 1);
 	pdg_xs_enter(&j->r->times, PDG_XS_FILESET);
-	keys = kept_keys(j);
+	keys = kept_keys(j, &sha);
 	if (keys)
 		rc = pdg_fileset_build_keyed(j->set_dir, (const char *const *)j->files, keys,
-					     j->nfiles, &fo, &j->r->counts, err);
+					     (const uint8_t (*)[32])sha, j->nfiles, &fo,
+					     &j->r->counts, err);
 	else
 		rc = pdg_fileset_build(j->set_dir, (const char *const *)j->files, j->nfiles, &fo,
 				       &j->r->counts, err);
 	free(keys);
+	free(sha);
 	pdg_xs_leave(&j->r->times);
 	progress(j, "building", 1, 1);
 	/*
