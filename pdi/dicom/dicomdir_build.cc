@@ -272,13 +272,20 @@ counter invent_counter(E_DirRecType t, const DcmTagKey *&key)
 	}
 }
 
-/* The date or time DICOMDIR readers see for a study: PS3.3 F.5.2 makes both type 1. */
-OFString study_value(DcmItem *ds, const DcmTagKey *tags, const char *fallback)
+/*
+ * The date or time DICOMDIR readers see for a study (PS3.3 F.5.2 makes both type 1): the
+ * first of tags with a value, without the separators of ACR-NEMA dates and times
+ * ("2001.02.03", "11:20:00") that DA and TM no longer allow, else the fixed stand-in.
+ */
+OFString study_value(DcmItem *ds, const DcmTagKey *tags, char separator, const char *fallback)
 {
 	for (int i = 0; i < 4; i++) {
-		OFString v = get(ds, tags[i]);
-		if (!v.empty())
-			return v;
+		OFString v = get(ds, tags[i]), out;
+		for (char c : v)
+			if (c != separator)
+				out += c;
+		if (!out.empty())
+			return out;
 	}
 	return fallback; // docs/formats.md: the fixed stand-in for an emptied date
 }
@@ -427,10 +434,10 @@ enum pdg_code add(struct pdg_dicomdir *d, const char *file_id, DcmFileFormat &ff
 			// the study's own date and time, else the first file's fallbacks, never
 			// the clock DCMTK would use (docs/formats.md "PDI file set")
 			if (study->putAndInsertString(DCM_StudyDate,
-						      study_value(ds, dates, "19000101").c_str())
+						      study_value(ds, dates, '.', "19000101").c_str())
 				    .bad() ||
 			    study->putAndInsertString(DCM_StudyTime,
-						      study_value(ds, times, "000000").c_str())
+						      study_value(ds, times, ':', "000000").c_str())
 				    .bad())
 				return pdg_err_set(err, PDG_E_DICOM, "cannot set a study date");
 		}
