@@ -330,7 +330,8 @@ static enum pdg_code content_uid(const struct pdg_fs_item *it, size_t n, char ou
 
 /* Sizes of the inputs, their keys (read from the files when keys is NULL) and checks. */
 static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inputs,
-				 const struct pdg_dicomdir_keys *keys, const uint8_t (*sha256)[32],
+				 const struct pdg_dicomdir_keys *keys,
+				 const struct pdg_fileset_hash *hashes,
 				 struct pdg_dicomdir_keys *own, size_t n, unsigned *ts_set,
 				 struct pdg_err *err)
 {
@@ -345,7 +346,7 @@ static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inpu
 			return pdg_err_set(err, PDG_E_INVALID, "'%s' is not a regular file",
 					   inputs[x]);
 		it[x].size = (uint64_t)st.st_size;
-		it[x].sha256 = sha256 ? sha256[x] : NULL;
+		it[x].sha256 = hashes && hashes[x].size == it[x].size ? hashes[x].sha256 : NULL;
 		if (keys) {
 			it[x].k = &keys[x];
 		} else {
@@ -369,7 +370,8 @@ static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inpu
 
 /* Both entry points: keys NULL reads them from the files. */
 static enum pdg_code build(const char *stage, const char *const *inputs,
-			   const struct pdg_dicomdir_keys *keys, const uint8_t (*sha256)[32], size_t n,
+			   const struct pdg_dicomdir_keys *keys,
+			   const struct pdg_fileset_hash *hashes, size_t n,
 			   const struct pdg_fileset_opts *o, struct pdg_fileset_counts *out,
 			   struct pdg_err *err)
 {
@@ -397,7 +399,7 @@ static enum pdg_code build(const char *stage, const char *const *inputs,
 		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = read_inputs(it, inputs, keys, sha256, own, n, &ts_set, err);
+	rc = read_inputs(it, inputs, keys, hashes, own, n, &ts_set, err);
 	if (rc)
 		goto out;
 	prof = pdg_dicomdir_profile_for_set(ts_set);
@@ -449,7 +451,8 @@ enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs, si
 }
 
 enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inputs,
-				      const struct pdg_dicomdir_keys *keys, const uint8_t (*sha256)[32],
+				      const struct pdg_dicomdir_keys *keys,
+				      const struct pdg_fileset_hash *hashes,
 				      size_t n,
 				      const struct pdg_fileset_opts *o,
 				      struct pdg_fileset_counts *out, struct pdg_err *err)
@@ -474,5 +477,5 @@ enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inpu
 			return pdg_err_set(err, PDG_E_INVALID, "'%s': bad directory keys",
 					   inputs[x]);
 	}
-	return build(stage, inputs, keys, sha256, n, o, out, err);
+	return build(stage, inputs, keys, hashes, n, o, out, err);
 }

@@ -237,7 +237,7 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
  * input n), in j->files order, into *sha (freed with the result); NULL when one is missing
  * (the file set then reads the files).
  */
-static struct pdg_dicomdir_keys *kept_keys(const struct job *j, uint8_t (**sha)[32])
+static struct pdg_dicomdir_keys *kept_keys(const struct job *j, struct pdg_fileset_hash **sha)
 {
 	const struct pdg_batch *b = &j->r->batch;
 	struct pdg_dicomdir_keys *k;
@@ -264,7 +264,8 @@ static struct pdg_dicomdir_keys *kept_keys(const struct job *j, uint8_t (**sha)[
 			return NULL;
 		}
 		k[i] = b->outputs[n - 1].keys;
-		memcpy((*sha)[i], b->outputs[n - 1].sha256, 32);
+		memcpy((*sha)[i].sha256, b->outputs[n - 1].sha256, 32);
+		(*sha)[i].size = b->outputs[n - 1].size;
 	}
 	return k;
 }
@@ -280,7 +281,7 @@ static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 		.created = j->date,
 	};
 	struct pdg_dicomdir_keys *keys;
-	uint8_t (*sha)[32];
+	struct pdg_fileset_hash *sha;
 	enum pdg_code rc;
 
 	progress(j, "building", 0, 1);
@@ -288,7 +289,7 @@ static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 	keys = kept_keys(j, &sha);
 	if (keys)
 		rc = pdg_fileset_build_keyed(j->set_dir, (const char *const *)j->files, keys,
-					     (const uint8_t (*)[32])sha, j->nfiles, &fo,
+					     sha, j->nfiles, &fo,
 					     &j->r->counts, err);
 	else
 		rc = pdg_fileset_build(j->set_dir, (const char *const *)j->files, j->nfiles, &fo,
