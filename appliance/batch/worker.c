@@ -10,8 +10,8 @@
 #include <openssl/evp.h>
 
 #include "appliance/batch/internal.h"
-#include "pdi/dicom/dcm.h"
 #include "lib/crypto/sha256.h"
+#include "pdi/dicom/dcm.h"
 #include "pdi/dicom/dicomdir.h"
 
 /* PS3.4 Annex F: Media Storage Directory Storage, the SOP class of a DICOMDIR. */

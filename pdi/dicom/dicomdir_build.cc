@@ -542,7 +542,7 @@ extern "C" enum pdg_code pdg_dicomdir_add_keys(struct pdg_dicomdir *d, const cha
 		return pdg_err_set(err, PDG_E_INVALID, "'%s': bad directory keys", file_id);
 	try {
 		QuietDcmtk quiet;
-		if (!d->instances.insert(k->sop_instance_uid).second)
+		if (d->instances.count(k->sop_instance_uid))
 			return pdg_err_set(err, PDG_E_INVALID,
 					   "'%s': the SOP instance is in the DICOMDIR already",
 					   file_id);
@@ -557,7 +557,10 @@ extern "C" enum pdg_code pdg_dicomdir_add_keys(struct pdg_dicomdir *d, const cha
 				return pdg_err_set(err, PDG_E_DICOM, "cannot read '%s': %s", file_id,
 						   c.text());
 		}
-		return add(d, file_id, ff, err);
+		enum pdg_code rc = add(d, file_id, ff, err);
+		if (!rc)
+			d->instances.insert(k->sop_instance_uid);
+		return rc;
 	} catch (const std::bad_alloc &) {
 		return pdg_err_set(err, PDG_E_NOMEM, "out of memory adding '%s'", file_id);
 	} catch (...) {
