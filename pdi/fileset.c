@@ -330,7 +330,7 @@ static enum pdg_code content_uid(const struct pdg_fs_item *it, size_t n, char ou
 
 /* Sizes of the inputs, their keys (read from the files when keys is NULL) and checks. */
 static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inputs,
-				 const struct pdg_dicomdir_keys *keys,
+				 const struct pdg_dicomdir_keys *const *keys,
 				 const struct pdg_fileset_hash *hashes,
 				 struct pdg_dicomdir_keys *own, size_t n, unsigned *ts_set,
 				 struct pdg_err *err)
@@ -348,7 +348,7 @@ static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inpu
 		it[x].size = (uint64_t)st.st_size;
 		it[x].sha256 = hashes && hashes[x].size == it[x].size ? hashes[x].sha256 : NULL;
 		if (keys) {
-			it[x].k = &keys[x];
+			it[x].k = keys[x];
 		} else {
 			rc = pdg_dicomdir_read_keys(inputs[x], &own[x], err);
 			if (rc)
@@ -370,7 +370,7 @@ static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inpu
 
 /* Both entry points: keys NULL reads them from the files. */
 static enum pdg_code build(const char *stage, const char *const *inputs,
-			   const struct pdg_dicomdir_keys *keys,
+			   const struct pdg_dicomdir_keys *const *keys,
 			   const struct pdg_fileset_hash *hashes, size_t n,
 			   const struct pdg_fileset_opts *o, struct pdg_fileset_counts *out,
 			   struct pdg_err *err)
@@ -451,7 +451,7 @@ enum pdg_code pdg_fileset_build(const char *stage, const char *const *inputs, si
 }
 
 enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inputs,
-				      const struct pdg_dicomdir_keys *keys,
+				      const struct pdg_dicomdir_keys *const *keys,
 				      const struct pdg_fileset_hash *hashes,
 				      size_t n,
 				      const struct pdg_fileset_opts *o,
@@ -460,10 +460,10 @@ enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inpu
 	if (!keys)
 		return pdg_err_set(err, PDG_E_INVALID, "no directory keys");
 	for (size_t x = 0; x < n; x++) {
-		const struct pdg_dicomdir_keys *k = &keys[x];
+		const struct pdg_dicomdir_keys *k = keys[x];
 
 		/* keys may come from another process: every string must end in its field */
-		if (!memchr(k->patient_id, 0, sizeof(k->patient_id)) ||
+		if (!k || !memchr(k->patient_id, 0, sizeof(k->patient_id)) ||
 		    !memchr(k->patient_name, 0, sizeof(k->patient_name)) ||
 		    !memchr(k->study_uid, 0, sizeof(k->study_uid)) ||
 		    !memchr(k->study_date, 0, sizeof(k->study_date)) ||

@@ -66,16 +66,17 @@ struct pdg_fileset_hash {
 };
 
 /*
- * The same from instances whose directory keys the caller holds (keys[i] describes
- * inputs[i], e.g. from pdg_dicomdir_keys_of when the instance was written): no instance file
- * is read for the DICOMDIR, the ordering, INDEX.HTM or PDIGATE.JSN's counts (a key without
+ * The same from instances whose directory keys the caller holds (*keys[i] describes
+ * inputs[i], e.g. from pdg_dicomdir_keys_of when the instance was written; pointers, so
+ * that the keys, ~2.9 KB an instance, are not copied): no instance file is read for the
+ * DICOMDIR, the ordering, INDEX.HTM or PDIGATE.JSN's counts (a key without
  * its directory key dataset makes the DICOMDIR builder read that one file). hashes (may be
  * NULL) gives each input's SHA-256 for PDIGATE.JSN, which then hashes only the files the
  * set writes itself (and an input whose size is not the one given). Keys whose strings do
- * not end within their fields: PDG_E_INVALID. keys and hashes are borrowed.
+ * not end within their fields, or a NULL key: PDG_E_INVALID. keys and hashes are borrowed.
  */
 PDG_MUST_CHECK enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inputs,
-						     const struct pdg_dicomdir_keys *keys,
+						     const struct pdg_dicomdir_keys *const *keys,
 						     const struct pdg_fileset_hash *hashes,
 						     size_t n, const struct pdg_fileset_opts *opts,
 						     struct pdg_fileset_counts *counts,

@@ -234,13 +234,14 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 
 /*
  * The directory keys and hashes the batch kept for each de-identified file (Ennnnnn.dcm is
- * input n), in j->files order, into *sha (freed with the result); NULL when one is missing
- * (the file set then reads the files).
+ * input n), in j->files order: pointers into the batch's outputs (valid while it lives), and
+ * *sha (freed with the result); NULL when one is missing (the file set then reads the files).
  */
-static struct pdg_dicomdir_keys *kept_keys(const struct job *j, struct pdg_fileset_hash **sha)
+static const struct pdg_dicomdir_keys **kept_keys(const struct job *j,
+						  struct pdg_fileset_hash **sha)
 {
 	const struct pdg_batch *b = &j->r->batch;
-	struct pdg_dicomdir_keys *k;
+	const struct pdg_dicomdir_keys **k;
 
 	*sha = NULL;
 	if (!b->outputs || !j->nfiles || !(k = malloc(j->nfiles * sizeof(*k))))
@@ -263,7 +264,7 @@ static struct pdg_dicomdir_keys *kept_keys(const struct job *j, struct pdg_files
 			*sha = NULL;
 			return NULL;
 		}
-		k[i] = b->outputs[n - 1].keys;
+		k[i] = &b->outputs[n - 1].keys;
 		memcpy((*sha)[i].sha256, b->outputs[n - 1].sha256, 32);
 		(*sha)[i].size = b->outputs[n - 1].size;
 	}
@@ -280,7 +281,7 @@ static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 		.deid_profile_version = PDG_VERSION,
 		.created = j->date,
 	};
-	struct pdg_dicomdir_keys *keys;
+	const struct pdg_dicomdir_keys **keys;
 	struct pdg_fileset_hash *sha;
 	enum pdg_code rc;
 
