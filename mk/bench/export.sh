@@ -53,7 +53,7 @@ one_size() { # N: the three runs on N slices
 	done
 	mb=$(du -sm "$w/DICOM" | cut -f1)
 
-	echo "export of $n CT slices ($mb MB), $(nproc) cores"
+	echo "export of $n CT slices ($mb MB), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 	rm -rf "$w/m" && mkdir "$w/m"
 	pd=$(PDG_TRACE_STAGES=1 run pdigate export --project bench --medium "$w/m" "$w/DICOM")
 	line "pdigate export" "$pd"
