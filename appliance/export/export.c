@@ -390,9 +390,9 @@ static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pd
 	pdg_xs_start(&j->r->hash_times);
 	w->xs = &j->r->io_times;
 	j->segw = w;
-	rc = pdg_xpipe_start(&j->pipe, pdg_segw_write, w, err);
+	rc = pdg_xpipe_start(&j->pipe, pdg_segw_write, w, "pdg-write", err);
 	if (!rc)
-		rc = pdg_xpipe_start(&j->hpipe, hash_then_write, j, err);
+		rc = pdg_xpipe_start(&j->hpipe, hash_then_write, j, "pdg-sha256", err);
 	if (!rc) {
 		pdg_token_secret_text(j->r->token.secret, pass);
 		rc = pdg_seal_open(&j->seal, pass, rcpt, j->proj.nrecipients, pdg_xpipe_write,

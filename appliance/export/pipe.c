@@ -66,7 +66,7 @@ static void *drain(void *arg)
 }
 
 enum pdg_code pdg_xpipe_start(struct pdg_xpipe **out, pdg_age_write_fn sink, void *sctx,
-			      struct pdg_err *err)
+			      const char *name, struct pdg_err *err)
 {
 	struct pdg_xpipe *p;
 
@@ -82,6 +82,7 @@ enum pdg_code pdg_xpipe_start(struct pdg_xpipe **out, pdg_age_write_fn sink, voi
 			return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 	if (pthread_create(&p->thread, NULL, drain, p))
 		return pdg_err_set(err, PDG_E_NOMEM, "cannot start the writer thread");
+	(void)pthread_setname_np(p->thread, name);
 	p->started = true;
 	return PDG_OK;
 }

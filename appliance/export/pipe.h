@@ -18,10 +18,10 @@ struct pdg_xpipe;
  * Start a thread that passes everything given to pdg_xpipe_write, in order and in blocks of
  * up to PDG_XPIPE_BUF bytes, to sink(sctx, ...). Memory: PDG_XPIPE_BUFS buffers. sink runs
  * only on that thread until pdg_xpipe_finish returns. Free with pdg_xpipe_stop, also after
- * failures.
+ * failures. name (up to 15 bytes) names the thread for ps and perf.
  */
 PDG_MUST_CHECK enum pdg_code pdg_xpipe_start(struct pdg_xpipe **out, pdg_age_write_fn sink,
-					     void *sctx, struct pdg_err *err);
+					     void *sctx, const char *name, struct pdg_err *err);
 
 /*
  * Copy len bytes into the pipe (p is a struct pdg_xpipe *; pdg_age_write_fn's shape), waiting

@@ -200,6 +200,7 @@ enum pdg_code pdg_readback_start(struct pdg_readback **out, int dirfd, struct pd
 	}
 	if (pthread_create(&rb->thread, NULL, reader, rb))
 		return pdg_err_set(err, PDG_E_NOMEM, "cannot start the read-back thread");
+	(void)pthread_setname_np(rb->thread, "pdg-read-back");
 	rb->started = true;
 	return PDG_OK;
 }

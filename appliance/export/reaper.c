@@ -61,6 +61,7 @@ enum pdg_code pdg_reaper_start(struct pdg_reaper **out, struct pdg_err *err)
 		free(r);
 		return pdg_err_set(err, PDG_E_NOMEM, "cannot start the staging cleanup thread");
 	}
+	(void)pthread_setname_np(r->thread, "pdg-reaper");
 	*out = r;
 	return PDG_OK;
 }

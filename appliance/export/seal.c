@@ -68,13 +68,13 @@ enum pdg_code pdg_seal_open(struct pdg_seal **out, const char *passphrase,
 	rc = pdg_age_encrypt_init(&s->outer, &outer_to, write, wctx, err);
 	pdg_xs_leave(xs);
 	if (!rc)
-		rc = pdg_xpipe_start(&s->to_outer, outer_sink, s, err);
+		rc = pdg_xpipe_start(&s->to_outer, outer_sink, s, "pdg-outer-age", err);
 	pdg_xs_enter(xs, PDG_XS_INNER);
 	if (!rc)
 		rc = pdg_age_encrypt_init(&s->inner, &inner_to, pdg_xpipe_write, s->to_outer, err);
 	pdg_xs_leave(xs);
 	if (!rc)
-		rc = pdg_xpipe_start(&s->to_inner, inner_sink, s, err);
+		rc = pdg_xpipe_start(&s->to_inner, inner_sink, s, "pdg-inner-age", err);
 	return rc;
 }
 
