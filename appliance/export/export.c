@@ -503,11 +503,17 @@ enum pdg_code pdg_export_run(const struct pdg_export_opts *o, const char *const 
 	j.zo = (struct pdg_zip_opts){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 				      .entry_done = pdg_reaper_add };
 	if ((rc = check_setup(&j, err)) || (rc = pdg_token_new(&r->token, err)) ||
-	    (rc = make_stage(&j, err)) || (rc = pdg_reaper_start(&j.reaper, err)))
+	    (rc = make_stage(&j, err)))
+		goto out;
+	/*
+	 * Threads start only after the batch: its workers are forked, and a fork copies just the
+	 * calling thread, with whatever locks the others held at that moment.
+	 */
+	if ((rc = deidentify(&j, inputs, ninputs, err)) ||
+	    (rc = pdg_reaper_start(&j.reaper, err)))
 		goto out;
 	j.zo.entry_done_arg = j.reaper;
-	if ((rc = deidentify(&j, inputs, ninputs, err)) || (rc = build_fileset(&j, err)) ||
-	    (rc = seal_to_medium(&j, err)))
+	if ((rc = build_fileset(&j, err)) || (rc = seal_to_medium(&j, err)))
 		goto out;
 out:
 	pdg_project_wipe(&j.proj);

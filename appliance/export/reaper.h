@@ -10,7 +10,8 @@ struct pdg_reaper;
 /*
  * Start a thread that unlinks the paths given to pdg_reaper_add, in order. Removing a staged
  * instance can wait for the device (ext4 frees its blocks, and with the discard mount option
- * waits for the discard); that wait is the thread's, not the caller's. Free with
+ * waits for the discard); that wait is the thread's, not the caller's. Start it only after
+ * any fork (the batch's workers): a forked child gets no copy of this thread. Free with
  * pdg_reaper_stop, also after failures. PDG_E_NOMEM.
  */
 PDG_MUST_CHECK enum pdg_code pdg_reaper_start(struct pdg_reaper **out, struct pdg_err *err);
