@@ -45,6 +45,17 @@ test_skip() {
 }
 
 # have_corpus: the shared corpus of real DICOM files is beside the repository.
+# appliance_home: in the current folder, an administrator passphrase file pw, an appliance
+# home $H (site Kita-Hospital), a data-center key dc.key and a project p1 (jp-pseudonymized)
+# sealed to it. In a test's setup: (cd "$W" && appliance_home && ...) || ...
+appliance_home() {
+	printf 'administrator passphrase\n' >pw &&
+		pdigate init --home "$H" --site Kita-Hospital --admin-passphrase-file pw >/dev/null &&
+		age-keygen -o dc.key 2>/dev/null &&
+		pdigate project add p1 --profile jp-pseudonymized --recipient "$(age-keygen -y dc.key)" \
+			--home "$H" >/dev/null
+}
+
 have_corpus() {
 	[ -d "$CORPUS" ]
 }

@@ -11,12 +11,7 @@ mkdir -p "$W"
 H=$W/home
 
 # setup: a home and a project sealed to a data-center key
-(cd "$W" &&
-	printf 'administrator passphrase\n' >pw &&
-	pdigate init --home "$H" --site Kita-Hospital --admin-passphrase-file pw >/dev/null &&
-	age-keygen -o dc.key 2>/dev/null &&
-	pdigate project add p1 --profile jp-pseudonymized --recipient "$(age-keygen -y dc.key)" \
-		--home "$H" >/dev/null) || { echo "not ok - setup failed"; exit 1; }
+(cd "$W" && appliance_home) || { echo "not ok - setup failed"; exit 1; }
 
 # The corpus files one file set can hold: explicit VR little endian (the profile the export
 # needs), then, after de-identification, only those the DICOMDIR admits (pdi build names the

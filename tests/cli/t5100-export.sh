@@ -11,11 +11,7 @@ H=$W/home
 
 # setup: a home, a data-center key, a project sealed to it, and a few CT images
 (cd "$W" &&
-	printf 'administrator passphrase\n' >pw &&
-	pdigate init --home "$H" --site Kita-Hospital --admin-passphrase-file pw >/dev/null &&
-	age-keygen -o dc.key 2>/dev/null &&
-	pdigate project add p1 --profile jp-pseudonymized --recipient "$(age-keygen -y dc.key)" \
-		--home "$H" >/dev/null &&
+	appliance_home &&
 	pdigate project add nokey --profile ps315-basic --home "$H" >/dev/null &&
 	mkdir in && pdg-dcmgen -n 12 -s 128 -j in >/dev/null) || { echo "not ok - setup failed"; exit 1; }
 

@@ -13,11 +13,7 @@ TTY="python3 $PDG_TOP/tests/cli/age-tty.py"
 
 # setup: a home, a data-center key, a project, 160 CT slices of 512 KiB (84 MB)
 (cd "$W" &&
-	printf 'administrator passphrase\n' >pw &&
-	pdigate init --home "$H" --site Kita-Hospital --admin-passphrase-file pw >/dev/null &&
-	age-keygen -o dc.key 2>/dev/null &&
-	pdigate project add p1 --profile jp-pseudonymized --recipient "$(age-keygen -y dc.key)" \
-		--home "$H" >/dev/null &&
+	appliance_home &&
 	mkdir in && pdg-dcmgen -n 160 in >/dev/null) || { echo "not ok - setup failed"; exit 1; }
 
 test_expect_success 'segments over several read-back ranges: sizes and hashes as the manifest says' '

@@ -11,11 +11,7 @@ mkdir -p "$W"
 H=$W/home
 
 (cd "$W" &&
-	printf 'administrator passphrase\n' >pw &&
-	pdigate init --home "$H" --site Kita-Hospital --admin-passphrase-file pw >/dev/null &&
-	age-keygen -o dc.key 2>/dev/null &&
-	pdigate project add p1 --profile jp-pseudonymized --recipient "$(age-keygen -y dc.key)" \
-		--home "$H" >/dev/null &&
+	appliance_home &&
 	mkdir in m && pdg-dcmgen -n 8 -s 64 -j in >/dev/null &&
 	pdigate export --home "$H" --project p1 --medium m --show-token in >exp.out 2>/dev/null &&
 	pdigate-fetch open --identity dc.key --appliance-key "$H/keys/appliance.pub" \

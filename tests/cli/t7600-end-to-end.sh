@@ -24,11 +24,7 @@ ORTHANC_PIDS=
 trap 'center_stop >/dev/null 2>&1; for p in $ORTHANC_PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$TEST_ROOT"' EXIT
 
 (cd "$W" &&
-	printf 'administrator passphrase\n' >pw &&
-	pdigate init --home "$H" --site Kita-Hospital --admin-passphrase-file pw >/dev/null &&
-	age-keygen -o dc.key 2>/dev/null &&
-	pdigate project add p1 --profile jp-pseudonymized --recipient "$(age-keygen -y dc.key)" \
-		--home "$H" >/dev/null &&
+	appliance_home &&
 	mkdir in && pdg-gen --seed 11 --out in --patients 2 --ct-slices 6 --mr-slices 4 \
 		--only ct,mr >/dev/null &&
 	mkdir keys && cp "$H/keys/appliance.pub" \
