@@ -124,7 +124,12 @@ static void builder_refuses_what_it_must(void **state)
 	memset(k2->sop_instance_uid, '1', sizeof(k2->sop_instance_uid));
 	assert_int_equal(pdg_dicomdir_add_keys(d, "DICOM/I2", k2, &err), PDG_E_INVALID);
 	/* no directory key dataset: the builder reads the file */
-	assert_int_equal(pdg_dicomdir_read_keys(strcat(sub, "/DICOM/I2"), k2, &err), PDG_OK);
+	{
+		char i2[sizeof(sub) + 16];
+
+		snprintf(i2, sizeof(i2), "%s/DICOM/I2", sub);
+		assert_int_equal(pdg_dicomdir_read_keys(i2, k2, &err), PDG_OK);
+	}
 	k2->rec_len = 0;
 	assert_int_equal(pdg_dicomdir_add_keys(d, "DICOM/I2", k2, &err), PDG_OK);
 	assert_int_equal(pdg_dicomdir_write(d, &err), PDG_OK);
