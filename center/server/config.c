@@ -19,7 +19,7 @@ void pdg_center_config_defaults(struct pdg_center_config *c)
 	c->max_connections = 1000;
 	c->manifest_max = 65536;
 	c->chunk_max = 64u << 20;
-	c->header_max = 524288;
+	c->header_max = 65536;
 	c->redeem_rate = 5;
 	c->redeem_burst = 20;
 	c->package_failures = 10;

@@ -25,7 +25,7 @@ struct pdg_center_config {
 	uint64_t manifest_max;          /* [limits] manifest_max bytes, 65536 */
 	uint64_t chunk_max;             /* [limits] chunk_max bytes, 64 MiB */
 	unsigned header_max;            /* [limits] header_max: bytes per connection for the request line,
-					   headers and read buffer (larger headers: 431), 524288 */
+					   headers and read buffer (larger headers: 431), 65536 */
 	double redeem_rate;             /* [limits] redeem_rate per client per second, 5 */
 	unsigned redeem_burst;          /* [limits] redeem_burst per client, 20 */
 	unsigned package_failures;      /* [limits] package_failures: wrong tries/package/hour, 10 */
