@@ -12,6 +12,8 @@
 #define PDG_LEDGER_POOL_MAX     64
 #define PDG_LEDGER_RETRIES      20
 
+struct pdg_wjob;
+
 struct pdg_ledger {
 	enum pdg_ledger_backend backend;
 	char *target;                            /* SQLite path or libpq conninfo (may hold a password) */
@@ -22,11 +24,13 @@ struct pdg_ledger {
 	struct pdg_ldb *idle[PDG_LEDGER_POOL_MAX];
 	unsigned nidle, nopen;
 	unsigned long pnext, pserving;           /* callers get connections in arrival order */
-	/* SQLite: one writer at a time in this process, first come first served (a ticket lock,
-	 * so no writer starves behind luckier ones and the latency tail stays short) */
+	/* SQLite: write transactions queue first come first served; one thread at a time leads
+	 * and runs the queued ones in one database transaction, each in its own savepoint, with
+	 * one commit (group commit: one fsync for many; each caller answered after the commit) */
 	pthread_mutex_t wmu;
 	pthread_cond_t wcv;
-	unsigned long wnext, wserving;
+	struct pdg_wjob *wqueue, **wtail;
+	int wleader;
 	/* SQLite: a thread checkpointing the WAL, so writers never wait for it */
 	pthread_t ckpt;
 	int ckpt_running, ckpt_stop;
@@ -50,9 +54,13 @@ struct pdg_ltx {
 };
 
 /*
- * Run body in one transaction on a pooled connection: a write kind takes the writer lock
- * (SQLite: BEGIN IMMEDIATE). Commits when body returns PDG_OK or set tx->commit_on_error, else
- * rolls back; retries the whole body on transient failures. Returns body's code, or the commit's.
+ * Run body in one transaction on a pooled connection. Commits when body returns PDG_OK or set
+ * tx->commit_on_error, else rolls back; retries the whole body on transient failures. Returns
+ * body's code, or the commit's. SQLite write kinds queue for the leader (BEGIN IMMEDIATE), which
+ * may run body in another thread, in a savepoint of a transaction shared with other callers'
+ * bodies (rolled back alone when body fails), and returns only after that transaction's commit
+ * (durable if any body in it asked for PDG_LTX_WRITE); a body must not start a write
+ * transaction itself (PDG_E_INTERNAL) and must not rely on the calling thread.
  */
 enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 	enum pdg_code (*body)(struct pdg_ltx *tx, void *ctx, struct pdg_err *err), void *ctx,

@@ -229,25 +229,6 @@ static void backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
-static void writer_lock(struct pdg_ledger *l)
-{
-	unsigned long mine;
-
-	pthread_mutex_lock(&l->wmu);
-	mine = l->wnext++;
-	while (mine != l->wserving)
-		pthread_cond_wait(&l->wcv, &l->wmu);
-	pthread_mutex_unlock(&l->wmu);
-}
-
-static void writer_unlock(struct pdg_ledger *l)
-{
-	pthread_mutex_lock(&l->wmu);
-	l->wserving++;
-	pthread_cond_broadcast(&l->wcv);
-	pthread_mutex_unlock(&l->wmu);
-}
-
 /* Before BEGIN (SQLite cannot change it inside a transaction): the durability of the next one. */
 static enum pdg_code sqlite_sync(struct pdg_ledger *l, struct pdg_ldb *c, int relaxed,
 	struct pdg_err *err)
@@ -259,12 +240,12 @@ static enum pdg_code sqlite_sync(struct pdg_ledger *l, struct pdg_ldb *c, int re
 		NULL, 0, NULL, NULL, NULL, err);
 }
 
-enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
+/* One transaction on its own, retried on transient failures (SQLite writes: only the leader). */
+static enum pdg_code txn_one(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 	enum pdg_code (*body)(struct pdg_ltx *tx, void *ctx, struct pdg_err *err), void *ctx,
 	struct pdg_err *err)
 {
 	int write = kind != PDG_LTX_READ, relaxed = kind == PDG_LTX_RELAXED;
-	int locked = write && l->backend == PDG_LEDGER_SQLITE;
 	const char *begin = l->backend == PDG_LEDGER_POSTGRESQL
 		? (!write ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 		   : relaxed ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
@@ -277,8 +258,6 @@ enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
 	rc = conn_get(l, &tx.c, err);
 	if (rc)
 		return rc;
-	if (locked)
-		writer_lock(l);
 	for (int attempt = 0, reconnected = 0;; attempt++) {
 		int retry, committed = 0;
 
@@ -328,11 +307,140 @@ next:
 			break;
 		backoff(attempt);
 	}
-	if (locked)
-		writer_unlock(l);
 	if (tx.c)
 		conn_put(l, tx.c);
 	return rc;
+}
+
+/* ---- SQLite group commit ---- */
+
+#define PDG_LEDGER_BATCH_MAX 64
+
+/* A write transaction waiting for (or run by) the leader. */
+struct pdg_wjob {
+	struct pdg_wjob *next;
+	enum pdg_ltx_kind kind;
+	enum pdg_code (*body)(struct pdg_ltx *tx, void *ctx, struct pdg_err *err);
+	void *ctx;
+	struct pdg_err *err;
+	enum pdg_code rc;
+	int done;
+};
+
+/* Set while this thread leads: a write transaction started by a body would wait for itself. */
+static _Thread_local int leading;
+
+static int batch_step(struct pdg_ldb *c, const char *sql)
+{
+	return pdg_ldb_script(c, sql, NULL) == PDG_OK;
+}
+
+/*
+ * Run the jobs of batch in one transaction, each body in a savepoint (rolled back alone when it
+ * fails, unless it asked for its audit row to stay), and commit once: durable when any job is.
+ * 1 when committed (each job's rc set); 0 when nothing was committed: the caller runs each job
+ * again on its own (bodies are written to be run again, as for the retries of txn_one).
+ */
+static int batch_once(struct pdg_ledger *l, struct pdg_ldb *c, struct pdg_wjob *batch)
+{
+	struct pdg_ltx tx = { .l = l, .c = c };
+	int relaxed = 1;
+
+	for (struct pdg_wjob *j = batch; j; j = j->next)
+		if (j->kind == PDG_LTX_WRITE)
+			relaxed = 0;
+	if (sqlite_sync(l, c, relaxed, NULL) || !batch_step(c, "BEGIN IMMEDIATE"))
+		return 0;
+	for (struct pdg_wjob *j = batch; j; j = j->next) {
+		tx.commit_on_error = 0;
+		if (!batch_step(c, "SAVEPOINT pdg_job"))
+			goto abort;
+		j->rc = j->body(&tx, j->ctx, j->err);
+		/* a transient failure or a transaction SQLite ended itself: each on its own */
+		if ((j->rc && pdg_ldb_retryable(c)) || sqlite3_get_autocommit(c->db))
+			goto abort;
+		if (j->rc && !tx.commit_on_error && !batch_step(c, "ROLLBACK TO pdg_job"))
+			goto abort;
+		if (!batch_step(c, "RELEASE pdg_job"))
+			goto abort;
+	}
+	if (batch_step(c, "COMMIT"))
+		return 1;
+abort:
+	(void)batch_step(c, "ROLLBACK");
+	return 0;
+}
+
+static void run_batch(struct pdg_ledger *l, struct pdg_wjob *batch)
+{
+	struct pdg_ldb *c;
+
+	if (batch->next && !conn_get(l, &c, NULL)) {
+		int ok = batch_once(l, c, batch);
+
+		conn_put(l, c);
+		if (ok)
+			return;
+	}
+	for (struct pdg_wjob *j = batch; j; j = j->next)
+		j->rc = txn_one(l, j->kind, j->body, j->ctx, j->err);
+}
+
+static enum pdg_code txn_grouped(struct pdg_ledger *l, enum pdg_ltx_kind kind,
+	enum pdg_code (*body)(struct pdg_ltx *tx, void *ctx, struct pdg_err *err), void *ctx,
+	struct pdg_err *err)
+{
+	struct pdg_wjob job = { .kind = kind, .body = body, .ctx = ctx, .err = err };
+
+	if (leading)
+		return pdg_err_set(err, PDG_E_INTERNAL, "a ledger write transaction inside another");
+	pthread_mutex_lock(&l->wmu);
+	*l->wtail = &job;
+	l->wtail = &job.next;
+	for (;;) {
+		struct pdg_wjob *batch, *last;
+		unsigned n = 1;
+
+		while (!job.done && l->wleader)
+			pthread_cond_wait(&l->wcv, &l->wmu);
+		if (job.done)
+			break;
+		/* lead: take the queue's first jobs (this one among them unless the queue is long) */
+		batch = last = l->wqueue;
+		while (last->next && n < PDG_LEDGER_BATCH_MAX) {
+			last = last->next;
+			n++;
+		}
+		l->wqueue = last->next;
+		if (!l->wqueue)
+			l->wtail = &l->wqueue;
+		last->next = NULL;
+		l->wleader = 1;
+		pthread_mutex_unlock(&l->wmu);
+		leading = 1;
+		run_batch(l, batch);
+		leading = 0;
+		pthread_mutex_lock(&l->wmu);
+		while (batch) {
+			struct pdg_wjob *next = batch->next;
+
+			batch->done = 1;        /* its owner may return (and free it) from here on */
+			batch = next;
+		}
+		l->wleader = 0;
+		pthread_cond_broadcast(&l->wcv);
+	}
+	pthread_mutex_unlock(&l->wmu);
+	return job.rc;
+}
+
+enum pdg_code pdg_ledger_txn(struct pdg_ledger *l, enum pdg_ltx_kind kind,
+	enum pdg_code (*body)(struct pdg_ltx *tx, void *ctx, struct pdg_err *err), void *ctx,
+	struct pdg_err *err)
+{
+	if (kind == PDG_LTX_READ || l->backend != PDG_LEDGER_SQLITE)
+		return txn_one(l, kind, body, ctx, err);
+	return txn_grouped(l, kind, body, ctx, err);
 }
 
 /* ---- SQLite WAL checkpoints in the background ---- */
@@ -526,6 +634,7 @@ enum pdg_code pdg_ledger_open(struct pdg_ledger **out, const char *url, struct p
 	l->pool_max = PDG_LEDGER_POOL_DEFAULT;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->wmu, NULL);
+	l->wtail = &l->wqueue;
 	pthread_cond_init(&l->wcv, NULL);
 	pthread_cond_init(&l->cv, NULL);
 	pthread_cond_init(&l->ckpt_cv, NULL);
