@@ -24,6 +24,8 @@ struct pdg_ldb *pdg_ldb_close(struct pdg_ldb *c)
 {
 	if (!c)
 		return NULL;
+	for (unsigned i = 0; i < c->ncache; i++)
+		(void)sqlite3_finalize(c->cache[i].st);
 	if (c->db)
 		(void)sqlite3_close_v2(c->db);
 	if (c->pg)

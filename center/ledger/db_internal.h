@@ -8,9 +8,17 @@
 
 #include "center/ledger/db.h"
 
+#define PDG_LDB_STMT_CACHE 32
+
 struct pdg_ldb {
 	enum pdg_ledger_backend backend;
 	sqlite3 *db;
+	/* SQLite: prepared statements kept for the next run of the same SQL text */
+	struct pdg_ldb_stmt {
+		sqlite3_stmt *st;
+		int busy;                        /* running (a row callback may run SQL again) */
+	} cache[PDG_LDB_STMT_CACHE];
+	unsigned ncache;
 	PGconn *pg;
 	int retry;                               /* last failure transient */
 	int broken;                              /* connection unusable */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The ledger's SQLite connection: WAL, synchronous FULL (or NORMAL), busy timeout, foreign keys. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,12 +20,24 @@ static enum pdg_code sqlerr(struct pdg_ldb *c, struct pdg_err *err, int rc, cons
 		c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 }
 
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+/* Before SQLite's first use: no memory statistics (a process-wide mutex around every malloc).
+ * Fails harmlessly when something else in the process initialised SQLite first. */
+static void sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum pdg_code pdg_ldb_open_sqlite(struct pdg_ldb **out, const char *path, int sync_full,
 	struct pdg_err *err)
 {
-	struct pdg_ldb *c = calloc(1, sizeof(*c));
+	struct pdg_ldb *c;
 	enum pdg_code rc;
 	int src;
+
+	(void)pthread_once(&sqlite_once, sqlite_setup);
+	c = calloc(1, sizeof(*c));
 
 	*out = NULL;
 	if (!c)
@@ -94,13 +107,31 @@ enum pdg_code pdg_ldb_exec_sqlite(struct pdg_ldb *c, const char *sql,
 	struct pdg_err *err)
 {
 	struct pdg_ldb_row row = { .backend = PDG_LEDGER_SQLITE };
+	struct pdg_ldb_stmt *cached = NULL;
 	sqlite3_stmt *st = NULL;
 	enum pdg_code rc = PDG_OK;
 	int src, stop = 0;
 
-	src = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-	if (src != SQLITE_OK)
-		return sqlerr(c, err, src, "preparing a ledger query");
+	for (unsigned i = 0; i < c->ncache; i++)
+		if (!c->cache[i].busy && !strcmp(sqlite3_sql(c->cache[i].st), sql)) {
+			cached = &c->cache[i];
+			st = cached->st;
+			break;
+		}
+	if (!st) {
+		src = sqlite3_prepare_v3(c->db, sql, -1,
+			c->ncache < PDG_LDB_STMT_CACHE ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
+		if (src != SQLITE_OK)
+			return sqlerr(c, err, src, "preparing a ledger query");
+		if (st && c->ncache < PDG_LDB_STMT_CACHE) {
+			cached = &c->cache[c->ncache++];
+			cached->st = st;
+		}
+	}
+	if (!st)
+		return PDG_OK;                   /* only a comment or white space */
+	if (cached)
+		cached->busy = 1;
 	rc = bind(c, st, args, nargs, err);
 	row.st = st;
 	while (!rc && !stop) {
@@ -116,13 +147,23 @@ enum pdg_code pdg_ldb_exec_sqlite(struct pdg_ldb *c, const char *sql,
 	}
 	if (!rc && changes)
 		*changes = sqlite3_changes64(c->db);
-	(void)sqlite3_finalize(st);
+	if (cached) {
+		(void)sqlite3_reset(st);         /* ends its read at once, as finalize would */
+		(void)sqlite3_clear_bindings(st);
+		cached->busy = 0;
+	} else {
+		(void)sqlite3_finalize(st);
+	}
 	return rc;
 }
 
 enum pdg_code pdg_ldb_script_sqlite(struct pdg_ldb *c, const char *sql, struct pdg_err *err)
 {
-	int src = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	int src;
+
+	if (!strchr(sql, ';'))                   /* one statement (BEGIN, COMMIT...): kept prepared */
+		return pdg_ldb_exec_sqlite(c, sql, NULL, 0, NULL, NULL, NULL, err);
+	src = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
 
 	if (src != SQLITE_OK)
 		return sqlerr(c, err, src, "ledger statement");

@@ -128,11 +128,15 @@ static enum pdg_code conn_get_pooled(struct pdg_ledger *l, struct pdg_ldb **out,
 	unsigned long mine;
 
 	pthread_mutex_lock(&l->mu);
-	mine = l->pnext++;
-	while (mine != l->pserving || (!l->nidle && l->nopen >= l->pool_max))
-		pthread_cond_wait(&l->cv, &l->mu);
-	l->pserving++;
-	pthread_cond_broadcast(&l->cv);         /* the next in line may find one too */
+	/* nobody in line and a connection free: no ticket, no wake-up of anybody (a strict hand-
+	 * over from ticket to ticket stalls every caller behind one that is not running) */
+	if (l->pnext != l->pserving || (!l->nidle && l->nopen >= l->pool_max)) {
+		mine = l->pnext++;
+		while (mine != l->pserving || (!l->nidle && l->nopen >= l->pool_max))
+			pthread_cond_wait(&l->cv, &l->mu);
+		l->pserving++;
+		pthread_cond_broadcast(&l->cv); /* the next in line may find one too */
+	}
 	if (l->nidle) {
 		*out = l->idle[--l->nidle];
 		pthread_mutex_unlock(&l->mu);
@@ -197,7 +201,8 @@ static void conn_put(struct pdg_ledger *l, struct pdg_ldb *c)
 	} else {
 		l->idle[l->nidle++] = c;
 	}
-	pthread_cond_broadcast(&l->cv);
+	if (l->pnext != l->pserving)
+		pthread_cond_broadcast(&l->cv); /* somebody is in line */
 	pthread_mutex_unlock(&l->mu);
 }
 

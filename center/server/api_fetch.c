@@ -83,7 +83,6 @@ enum MHD_Result pdg_api_blob(struct pdg_req *r, enum pdg_ledger_blob which)
 	uint8_t *b = NULL;
 	size_t len = 0;
 	struct MHD_Response *resp;
-	enum MHD_Result m;
 
 	if (!released_to_caller(r, &p))
 		return MHD_YES;
@@ -96,10 +95,7 @@ enum MHD_Result pdg_api_blob(struct pdg_req *r, enum pdg_ledger_blob which)
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	m = MHD_queue_response(r->conn, 200, resp);
-	MHD_destroy_response(resp);
-	r->done = 1;
-	return m;
+	return pdg_req_respond(r, 200, resp);
 }
 
 /* Parse "bytes=a-b" / "bytes=a-" / "bytes=-n" against size into [*from, *to]. 0 ok, -1 bad. */
@@ -176,7 +172,6 @@ enum MHD_Result pdg_api_segment_get(struct pdg_req *r)
 	char path[PDG_CENTER_PATH_MAX + 48], etag[70], cr[80];
 	uint64_t from = 0, to;
 	struct MHD_Response *resp;
-	enum MHD_Result m;
 	struct stat sb;
 	int fd;
 
@@ -219,10 +214,7 @@ enum MHD_Result pdg_api_segment_get(struct pdg_req *r)
 			 (unsigned long long)to, (unsigned long long)s.size);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
 	}
-	m = MHD_queue_response(r->conn, range ? 206 : 200, resp);
-	MHD_destroy_response(resp);
-	r->done = 1;
-	return m;
+	return pdg_req_respond(r, range ? 206 : 200, resp);
 io:
 	pdg_log(PDG_LOG_ERR, "package %s segment %u: stored file missing or damaged", p.id, r->seg);
 	return pdg_reply_error(r, 500, "internal",

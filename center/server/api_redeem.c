@@ -16,7 +16,6 @@ static enum MHD_Result limited(struct pdg_req *r, unsigned wait)
 	char secs[16];
 	char *text;
 	struct MHD_Response *resp;
-	enum MHD_Result m;
 
 	snprintf(secs, sizeof(secs), "%u", wait);
 	text = pdg_json_take_dump(json_pack("{s:{s:s, s:s}}", "error", "code", "rate_limited", "message",
@@ -31,10 +30,7 @@ static enum MHD_Result limited(struct pdg_req *r, unsigned wait)
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
-	m = MHD_queue_response(r->conn, 429, resp);
-	MHD_destroy_response(resp);
-	r->done = 1;
-	return m;
+	return pdg_req_respond(r, 429, resp);
 }
 
 enum MHD_Result pdg_api_login(struct pdg_req *r)

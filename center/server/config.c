@@ -14,7 +14,8 @@ void pdg_center_config_defaults(struct pdg_center_config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1");
 	c->port = 8443;
-	c->threads = 8;
+	c->threads = 2;
+	c->workers = 8;
 	c->timeout = 60;
 	c->max_connections = 1000;
 	c->manifest_max = 65536;
@@ -83,6 +84,8 @@ static int entry(void *user, const char *section, const char *name, const char *
 		ok = path_set(l, c->client_ca, v);
 	else if (IS("server", "threads"))
 		ok = num(v, 1, 256, &n) && ((c->threads = (unsigned)n), 1);
+	else if (IS("server", "workers"))
+		ok = num(v, 0, 256, &n) && ((c->workers = (unsigned)n), 1);
 	else if (IS("server", "timeout"))
 		ok = num(v, 1, 3600, &n) && ((c->timeout = (unsigned)n), 1);
 	else if (IS("server", "max_connections"))

@@ -17,7 +17,10 @@ struct pdg_center_config {
 	char cert[PDG_CENTER_PATH_MAX]; /* [server] cert: PEM server certificate (chain) */
 	char key[PDG_CENTER_PATH_MAX];  /* [server] key: PEM private key */
 	char client_ca[PDG_CENTER_PATH_MAX]; /* [server] client_ca: PEM CA(s) of client certificates */
-	unsigned threads;               /* [server] threads, 8 */
+	unsigned threads;               /* [server] threads: HTTP and TLS threads, 2 */
+	unsigned workers;               /* [server] workers: threads answering complete requests
+					   (ledger, files), first come first served; 0: the HTTP
+					   threads answer themselves, 8 */
 	unsigned timeout;               /* [server] timeout: idle connection seconds, 60 */
 	unsigned max_connections;       /* [server] max_connections, 1000 */
 	char state[PDG_CENTER_PATH_MAX];  /* [store] state: folder of blobs/ (and the SQLite ledger) */

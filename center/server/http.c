@@ -10,11 +10,27 @@
 
 static enum MHD_Result queue(struct pdg_req *r, unsigned status, struct MHD_Response *resp)
 {
-	enum MHD_Result m;
 
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	return pdg_req_respond(r, status, resp);
+}
+
+enum MHD_Result pdg_req_respond(struct pdg_req *r, unsigned status, struct MHD_Response *resp)
+{
+	enum MHD_Result m;
+
+	if (r->deferred) {
+		if (r->resp) {                  /* a second answer fails, as MHD_queue_response does */
+			MHD_destroy_response(resp);
+			return MHD_NO;
+		}
+		r->resp = resp;
+		r->status = status;
+		r->done = 1;
+		return MHD_YES;
+	}
 	m = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	r->done = 1;

@@ -28,6 +28,14 @@ struct pdg_center {
 	char *tls_cert, *tls_key, *tls_ca;      /* PEM texts (MHD keeps pointers) */
 	pthread_mutex_t seg_mu;                 /* guards segs */
 	struct pdg_segstate *segs;              /* segments being uploaded */
+	/* workers: complete requests are answered off the HTTP threads, first come first served,
+	 * so a request waiting for the ledger (or an fsync) holds up no other connection */
+	pthread_mutex_t wk_mu;                  /* guards the queue and wk_stop */
+	pthread_cond_t wk_cv;
+	struct pdg_req *wk_head, **wk_tail;
+	int wk_stop;
+	unsigned nworkers;                      /* started */
+	pthread_t *workers;
 };
 
 enum pdg_principal_kind {
@@ -67,9 +75,22 @@ struct pdg_req {
 	uint64_t flushed;                       /* write-back started up to here */
 	int up_error;                           /* an error while writing: 500/503 at the end */
 	int done;                               /* a response has been queued */
+	/* answered by a worker while the connection is suspended (server.c) */
+	struct pdg_req *next;                   /* in the workers' queue */
+	int deferred;                           /* replies go into resp/status, not to MHD */
+	int answered;                           /* the worker is done: queue resp on resume */
+	enum MHD_Result result;                 /* what the endpoint returned */
+	struct MHD_Response *resp;
+	unsigned status;
 };
 
 /* ---- replies (http.c) ---- */
+
+/*
+ * Answer r with resp (takes it) and status: queued at once on the HTTP thread, or kept in r for the
+ * HTTP thread when a worker answers (r->deferred). MHD_YES/NO as MHD wants; sets r->done.
+ */
+enum MHD_Result pdg_req_respond(struct pdg_req *r, unsigned status, struct MHD_Response *resp);
 
 /* Queue a JSON response (takes the reference of body) with status. MHD_YES/NO as MHD wants. */
 enum MHD_Result pdg_reply_json(struct pdg_req *r, unsigned status, json_t *body);

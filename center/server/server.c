@@ -358,6 +358,84 @@ static enum MHD_Result dispatch(struct pdg_req *r)
 	return pdg_reply_error(r, 404, "not_found", "There is no such address.", NULL);
 }
 
+/* ---- workers ---- */
+
+static void *worker_main(void *arg)
+{
+	struct pdg_center *c = arg;
+
+	pthread_mutex_lock(&c->wk_mu);
+	for (;;) {
+		struct pdg_req *r;
+
+		while (!c->wk_head && !c->wk_stop)
+			pthread_cond_wait(&c->wk_cv, &c->wk_mu);
+		if (!c->wk_head)
+			break;          /* stopping, and nothing left to answer */
+		r = c->wk_head;
+		c->wk_head = r->next;
+		if (!c->wk_head)
+			c->wk_tail = &c->wk_head;
+		pthread_mutex_unlock(&c->wk_mu);
+		r->deferred = 1;
+		r->result = dispatch(r);
+		r->deferred = 0;
+		r->answered = 1;
+		MHD_resume_connection(r->conn);
+		pthread_mutex_lock(&c->wk_mu);
+	}
+	pthread_mutex_unlock(&c->wk_mu);
+	return NULL;
+}
+
+/* The request is complete: answer it now, or suspend its connection and queue it for a worker. */
+static enum MHD_Result hand_over(struct pdg_req *r)
+{
+	struct pdg_center *c = r->c;
+
+	pthread_mutex_lock(&c->wk_mu);
+	if (!c->nworkers || c->wk_stop) {
+		pthread_mutex_unlock(&c->wk_mu);
+		return dispatch(r);
+	}
+	MHD_suspend_connection(r->conn);        /* before a worker can resume it */
+	r->next = NULL;
+	*c->wk_tail = r;
+	c->wk_tail = &r->next;
+	pthread_cond_signal(&c->wk_cv);
+	pthread_mutex_unlock(&c->wk_mu);
+	return MHD_YES;
+}
+
+/* Called again after a worker answered and resumed the connection: queue what it made. */
+static enum MHD_Result answer(struct pdg_req *r)
+{
+	enum MHD_Result m = r->result;
+
+	r->answered = 0;
+	r->done = 1;
+	if (!r->resp)
+		return MHD_NO;                  /* the endpoint failed without an answer: close */
+	if (MHD_queue_response(r->conn, r->status, r->resp) != MHD_YES)
+		m = MHD_NO;
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	return m;
+}
+
+static void workers_stop(struct pdg_center *c)
+{
+	pthread_mutex_lock(&c->wk_mu);
+	c->wk_stop = 1;
+	pthread_cond_broadcast(&c->wk_cv);
+	pthread_mutex_unlock(&c->wk_mu);
+	for (unsigned i = 0; i < c->nworkers; i++)
+		pthread_join(c->workers[i], NULL);
+	c->nworkers = 0;
+	free(c->workers);
+	c->workers = NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *data,
 				  size_t *data_size, void **con_cls)
@@ -376,6 +454,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = r;
 		return begin(r, url);
 	}
+	if (r->answered)
+		return answer(r);
 	if (r->done) {
 		*data_size = 0;
 		return MHD_YES;
@@ -398,7 +478,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*data_size = 0;
 		return MHD_YES;
 	}
-	return dispatch(r);
+	return hand_over(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -412,6 +492,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!r)
 		return;
 	pdg_upload_abort(r);
+	if (r->resp)
+		MHD_destroy_response(r->resp);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
@@ -444,13 +526,16 @@ enum pdg_code pdg_center_start(const struct pdg_center_config *cfg, struct pdg_c
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_EPOLL |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 
 	*out = NULL;
 	if (!c)
 		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 	c->cfg = *cfg;
 	pthread_mutex_init(&c->seg_mu, NULL);
+	pthread_mutex_init(&c->wk_mu, NULL);
+	pthread_cond_init(&c->wk_cv, NULL);
+	c->wk_tail = &c->wk_head;
 	if (!cfg->cert[0] || !cfg->key[0] || !cfg->client_ca[0]) {
 		pdg_err_set(err, PDG_E_INVALID, "[server] cert, key and client_ca are required");
 		goto fail;
@@ -489,6 +574,17 @@ enum pdg_code pdg_center_start(const struct pdg_center_config *cfg, struct pdg_c
 		pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 		goto fail;
 	}
+	if (cfg->workers && !(c->workers = calloc(cfg->workers, sizeof(*c->workers)))) {
+		pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (unsigned i = 0; i < cfg->workers; i++) {
+		if (pthread_create(&c->workers[i], NULL, worker_main, c)) {
+			pdg_err_set(err, PDG_E_NOMEM, "cannot start the worker threads");
+			goto fail;
+		}
+		c->nworkers++;
+	}
 	c->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, c,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_HTTPS_MEM_CERT, c->tls_cert,
@@ -520,6 +616,7 @@ void pdg_center_stop(struct pdg_center *c)
 {
 	if (!c)
 		return;
+	workers_stop(c);        /* answers what is queued; later requests are answered inline */
 	if (c->mhd)
 		MHD_stop_daemon(c->mhd);
 	pdg_upload_forget_all(c);
@@ -534,5 +631,7 @@ void pdg_center_stop(struct pdg_center *c)
 	free(c->tls_cert);
 	free(c->tls_ca);
 	pthread_mutex_destroy(&c->seg_mu);
+	pthread_cond_destroy(&c->wk_cv);
+	pthread_mutex_destroy(&c->wk_mu);
 	free(c);
 }

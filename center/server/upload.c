@@ -156,7 +156,6 @@ static enum MHD_Result offset_mismatch(struct pdg_req *r, uint64_t have)
 	json_t *x = json_pack("{s:I}", "offset", (json_int_t)have);
 	struct MHD_Response *resp;
 	char *text;
-	enum MHD_Result m;
 
 	snprintf(off, sizeof(off), "%llu", (unsigned long long)have);
 	text = pdg_json_take_dump(json_pack("{s:{s:s, s:s, s:o}}", "error", "code", "offset_mismatch",
@@ -172,10 +171,7 @@ static enum MHD_Result offset_mismatch(struct pdg_req *r, uint64_t have)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(resp, "Upload-Offset", off);
 	MHD_add_response_header(resp, "Tus-Resumable", "1.0.0");
-	m = MHD_queue_response(r->conn, 409, resp);
-	MHD_destroy_response(resp);
-	r->done = 1;
-	return m;
+	return pdg_req_respond(r, 409, resp);
 }
 
 static int parse_u64(const char *s, uint64_t *out)

@@ -68,8 +68,8 @@ int center_serve(int argc, char **argv)
 		pdg_log(PDG_LOG_ERR, "%s", err.msg);
 		return 1;
 	}
-	pdg_log(PDG_LOG_INFO, "serving on https://%s:%u/v1/ (%u threads)", cfg.listen, cfg.port,
-		cfg.threads);
+	pdg_log(PDG_LOG_INFO, "serving on https://%s:%u/v1/ (%u HTTP threads, %u workers)",
+		cfg.listen, cfg.port, cfg.threads, cfg.workers);
 	while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
 		;
 	pdg_log(PDG_LOG_INFO, "stopping (signal %d)", sig);
