@@ -347,7 +347,8 @@ static int collect(void *ctx, const struct pdg_ledger_segment *s)
 	return 0;
 }
 
-/* Every segment complete: check the whole ciphertext and move to RECEIVED. 0, 1 mismatch, -1. */
+/* Every segment complete: check the whole ciphertext and move to RECEIVED. 0, 1 mismatch (the
+ * package is rejected: REVOKED with the reason in the audit, no upload can ever complete it), -1. */
 static int package_complete(struct pdg_center *c, const struct pdg_ledger_package *p,
 			    const struct segs *l, struct pdg_err *err)
 {
@@ -361,8 +362,12 @@ static int package_complete(struct pdg_center *c, const struct pdg_ledger_packag
 	else if (whole_hash(c, p->id, l->n, hex))
 		return pdg_err_sys(err, PDG_E_IO, "cannot read the segments"), -1;
 	if (strcmp(hex, p->ciphertext_sha256)) {
-		pdg_log(PDG_LOG_WARN, "package %s: the whole ciphertext does not match its manifest",
-			p->id);
+		pdg_log(PDG_LOG_WARN, "package %s: the whole ciphertext does not match its manifest: "
+			"rejected", p->id);
+		if (pdg_ledger_transition(c->ledger, p->id, PDG_LS_UPLOADING, PDG_LS_REVOKED, NULL,
+					  "center", "rejected: every segment matches its manifest "
+					  "but the whole ciphertext does not", err))
+			return err->code == PDG_E_POLICY ? 1 : -1;      /* moved on meanwhile */
 		return 1;
 	}
 	if (pdg_ledger_package_received(c->ledger, p->id, hex, "center", err))
@@ -503,19 +508,11 @@ enum MHD_Result pdg_upload_end(struct pdg_req *r)
 	if (pdg_upload_reconcile(c, r->pkg, &err) ||
 	    pdg_ledger_package_get(c->ledger, r->pkg, &p, &err))
 		goto ledger;
-	if (p.state == PDG_LS_UPLOADING) {
-		struct segs *l = calloc(1, sizeof(*l));
-		int all = l && !pdg_ledger_segment_list(c->ledger, r->pkg, collect, l, &err);
-
-		for (unsigned i = 0; all && i < l->n; i++)
-			all = l->s[i].complete;
-		free(l);
-		if (all)
-			return pdg_reply_error(r, 422, "ciphertext_mismatch",
-					       "Every segment matches, but the whole package does "
-					       "not match its manifest: it cannot be accepted.",
-					       NULL);
-	}
+	if (p.state == PDG_LS_REVOKED)  /* rejected by package_complete just now */
+		return pdg_reply_error(r, 422, "ciphertext_mismatch",
+				       "Every segment matches, but the whole package does not match "
+				       "its manifest: it was rejected and cannot be accepted.",
+				       json_pack("{s:s}", "state", "REVOKED"));
 	return pdg_reply_empty(r, 204, "Upload-Offset", off, "Tus-Resumable", "1.0.0",
 			       "Pdigate-Segment-Complete", "1", "Pdigate-Package-State",
 			       pdg_ledger_state_name(p.state), (const char *)NULL);

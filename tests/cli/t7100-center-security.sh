@@ -90,6 +90,47 @@ test_expect_success 'a damaged segment is rejected and must be sent again' '
 	test "$(code staff -H "Content-Type: application/json" -d "{\"token\":\"$TOKEN2\"}" /v1/redeem)" = 409 &&
 	grep -q not_releasable body && grep -q UPLOADING body
 '
+# put_segment PKG N FILE: PATCH FILE as segment N in 64 KiB chunks; the last status in $st
+put_segment() {
+	_size=$(stat -c %s "$3") _off=0
+	while test $_off -lt $_size; do
+		_n=$((_size - _off)); test $_n -le 65536 || _n=65536
+		tail -c +$((_off + 1)) "$3" | head -c $_n >chunk
+		st=$(code upload -X PATCH -H "Upload-Offset: $_off" \
+			-H "Content-Type: application/offset+octet-stream" --data-binary @chunk \
+			"/v1/packages/$1/segments/$2")
+		_off=$((_off + _n))
+	done
+}
+# break_whole MAN: change the manifest's whole-ciphertext SHA-256 (its segments stay right)
+break_whole() {
+	python3 - "$1" <<-'PY'
+	import json, sys
+	m = json.load(open(sys.argv[1]))
+	h = m["ciphertext"]["sha256"]
+	m["ciphertext"]["sha256"] = ("1" if h[0] == "0" else "0") + h[1:]
+	open(sys.argv[1], "w").write(json.dumps(m, indent=2) + "\n")
+	PY
+}
+test_expect_success 'every segment matches but the whole ciphertext does not: rejected at the last segment (REVOKED, audited)' '
+	center_export $W/mx && PX=$PKG && TX=$TOKEN && center_split $W/mx $PX 2 &&
+	break_whole $W/mx/PDIGATE/$PX.MAN &&
+	signify-openbsd -S -s $APPLIANCE_HOME/keys/appliance.sec -m $W/mx/PDIGATE/$PX.MAN \
+		-x $W/mx/PDIGATE/$PX.SIG &&
+	m=$(base64 -w0 $W/mx/PDIGATE/$PX.MAN) && s=$(base64 -w0 $W/mx/PDIGATE/$PX.SIG) &&
+	printf "{\"manifest\":\"%s\",\"signature\":\"%s\"}" "$m" "$s" >req &&
+	test "$(code upload -H "Content-Type: application/json" --data-binary @req /v1/packages)" = 201 &&
+	put_segment $PX 1 $W/mx/PDIGATE/$PX.001 && test "$st" = 204 &&
+	center_admin ledger | grep "^$PX " | grep -q UPLOADING &&
+	put_segment $PX 2 $W/mx/PDIGATE/$PX.002 && test "$st" = 422 &&
+	grep -q ciphertext_mismatch body && grep -q REVOKED body &&
+	center_admin ledger | grep "^$PX " | grep -q REVOKED &&
+	center_curl staff "/v1/admin/audit?package=$PX" >audit &&
+	grep -q "\"to\":\"REVOKED\"" audit && grep -q "\"principal\":\"center\"" audit &&
+	center_admin audit --package $PX | grep REVOKED | grep -q "rejected: every segment matches" &&
+	test "$(code staff -H "Content-Type: application/json" -d "{\"token\":\"$TX\"}" /v1/redeem)" = 409 &&
+	grep -q not_releasable body && grep -q REVOKED body
+'
 test_expect_success 'a chunk over the limit and a manifest over 64 KiB are refused (413)' '
 	head -c 70000 /dev/zero >big &&
 	test "$(code upload -X PATCH -H "Upload-Offset: 0" \
