@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # pdigate-center on loopback beside nginx (the line-rate reference, same certificate, TLS 1.2+):
 # upload and download throughput of one large segment with curl, redeems per second with wrk
-# (100 connections, p50/p99; staff session), and the center's memory during a big upload
+# (100 connections, p50/p99; staff session; the center with its default threads and workers), and the center's memory during a big upload
 # (BENCH_CENTER_BIG_GB, default 10 GiB, in 64 MiB chunks: it must stay flat).
 # Transfers run BENCH_CENTER_REPS times, center and nginx alternating which goes first, each
 # after `sync` (neither pays for the other's write-back) with its input read once (warm); the
@@ -25,7 +25,7 @@ for t in nginx wrk curl signify-openbsd timeout; do
 done
 W=$BENCH_TMP
 SYNC=${BENCH_CENTER_SYNC:-full}
-center_fixture "$W/f" '[server]' 'threads = 4' '[limits]' 'chunk_max = 2147483648' \
+center_fixture "$W/f" '[limits]' 'chunk_max = 2147483648' \
 	'redeem_rate = 1000000' 'redeem_burst = 1000000' 'package_failures = 1000000' \
 	'[store]' "ledger = ${PDG_CENTER_LEDGER:-sqlite:$W/f/pki/state/ledger.db?synchronous=$SYNC}" \
 	>/dev/null
