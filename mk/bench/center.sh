@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # pdigate-center on loopback beside nginx (the line-rate reference, same certificate, TLS 1.2+):
 # upload and download throughput of one large segment with curl, redeems per second with wrk
-# (100 connections, p50/p99; staff session; the center with its default threads and workers), and the center's memory during a big upload
-# (BENCH_CENTER_BIG_GB, default 10 GiB, in 64 MiB chunks: it must stay flat).
+# (100 connections, p50/p99; staff session), and the center's memory during a big upload
+# (BENCH_CENTER_BIG_GB, default 10 GiB, in 64 MiB chunks: it must stay flat). The center runs
+# with its default threads and workers.
 # Transfers run BENCH_CENTER_REPS times, center and nginx alternating which goes first, each
 # after `sync` (neither pays for the other's write-back) with its input read once (warm); the
 # line gives the best of each side, the note every sample. Every step has a time limit: a
