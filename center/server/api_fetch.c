@@ -192,6 +192,8 @@ enum MHD_Result pdg_api_segment_get(struct pdg_req *r)
 		close(fd);
 		goto io;
 	}
+	/* read ahead in bigger steps when the segment is not (all) in the page cache */
+	(void)posix_fadvise(fd, (off_t)from, (off_t)(to - from + 1), POSIX_FADV_SEQUENTIAL);
 	snd = malloc(sizeof(*snd));
 	if (!snd) {
 		close(fd);
