@@ -10,6 +10,7 @@
 #include "appliance/catalog/internal.h"
 #include "appliance/home/fsutil.h"
 #include "appliance/home/home.h"
+#include "lib/text.h"
 #include "pdi/dicom/dcm.h"
 
 static const char schema[] =
@@ -108,6 +109,9 @@ static const uint32_t row_tags[] = {
 	PDG_TAG(0x0008, 0x0060), PDG_TAG(0x0020, 0x0011), PDG_TAG(0x0020, 0x0013),
 };
 #define NTAGS (sizeof row_tags / sizeof row_tags[0])
+/* Which of them are text in the Specific Character Set: patient ID and name, accession,
+ * study description. */
+static const unsigned char is_text[NTAGS] = { [4] = 1, [5] = 1, [8] = 1, [11] = 1 };
 #define VALMAX 512
 
 static enum pdg_code read_attrs(const char *path, char vals[][VALMAX], char *ts, size_t tscap,
@@ -120,10 +124,19 @@ static enum pdg_code read_attrs(const char *path, char vals[][VALMAX], char *ts,
 	if (rc)
 		return rc;
 	struct pdg_dcm_item *ds = pdg_dcm_dataset(dcm);
+	char charset[128], raw[VALMAX];
+
+	if (pdg_dcm_get_string(ds, PDG_TAG(0x0008, 0x0005), charset, sizeof(charset), &e2))
+		charset[0] = 0;
+	/* kept as UTF-8 for the operator's screen and JSON (the spooled file keeps its bytes) */
 	for (size_t i = 0; i < NTAGS; i++) {
 		vals[i][0] = 0;
-		if (pdg_dcm_get_string(ds, row_tags[i], vals[i], VALMAX, &e2))
-			vals[i][0] = 0;
+		if (pdg_dcm_get_string(ds, row_tags[i], raw, VALMAX, &e2))
+			continue;
+		if (is_text[i])
+			pdg_text_utf8(charset, raw, vals[i], VALMAX);
+		else
+			pdg_text_clean(raw, vals[i], VALMAX);
 	}
 	pdg_str_copy(ts, tscap, pdg_dcm_transfer_syntax(dcm));
 	pdg_dcm_free(dcm);

@@ -10,6 +10,7 @@
 #include "appliance/cmd/cmds.h"
 #include "appliance/home/home.h"
 #include "lib/log.h"
+#include "lib/text.h"
 
 static const char usage_text[] =
 	"usage: pdigate studies [--home <dir>] [--json] [--modality <M>] [--from <date>]\n"
@@ -28,12 +29,19 @@ struct out {
 static enum pdg_code show(const struct pdg_catalog_study *s, void *arg, struct pdg_err *err)
 {
 	struct out *o = arg;
+	char id[1024], name[1024], acc[1024], desc[1024];
+
+	/* UTF-8 since the catalog decodes; rows written before may hold other bytes */
+	pdg_text_clean(s->patient_id, id, sizeof(id));
+	pdg_text_clean(s->patient_name, name, sizeof(name));
+	pdg_text_clean(s->accession, acc, sizeof(acc));
+	pdg_text_clean(s->description, desc, sizeof(desc));
 	if (o->json) {
 		json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I}",
-				      "study_uid", s->study_uid, "patient_id", s->patient_id,
-				      "patient_name", s->patient_name, "birth_date", s->birth_date,
-				      "accession", s->accession, "study_date", s->study_date,
-				      "description", s->description, "modalities", s->modalities,
+				      "study_uid", s->study_uid, "patient_id", id,
+				      "patient_name", name, "birth_date", s->birth_date,
+				      "accession", acc, "study_date", s->study_date,
+				      "description", desc, "modalities", s->modalities,
 				      "status", s->status, "first_arrival", s->first_arrival,
 				      "sender_ae", s->sender_ae, "series", (json_int_t)s->series,
 				      "instances", (json_int_t)s->instances,
@@ -46,7 +54,7 @@ static enum pdg_code show(const struct pdg_catalog_study *s, void *arg, struct p
 			printf("%-8s %-16s %-24s %-12s %-8s %6s %6s  %s\n", "DATE", "PATIENT ID",
 			       "PATIENT NAME", "ACCESSION", "MOD", "SERIES", "IMAGES", "STATUS");
 		printf("%-8s %-16s %-24s %-12s %-8s %6" PRId64 " %6" PRId64 "  %s\n",
-		       s->study_date, s->patient_id, s->patient_name, s->accession, s->modalities,
+		       s->study_date, id, name, acc, s->modalities,
 		       s->series, s->instances, s->status);
 	}
 	o->n++;
