@@ -31,6 +31,8 @@ static const char *codec_of(const char *charset)
 	n = strcspn(charset, "\\");
 	while (n && charset[n - 1] == ' ')
 		n--;
+	if (strstr(charset, "ISO 2022 IR 13"))
+		return "ISO-2022-JP-3"; /* half-width katakana too (see katakana_g1) */
 	if (strstr(charset, "ISO 2022"))
 		return "ISO-2022-JP-2"; /* escape sequences: JIS X 0208/0212, KS X 1001, GB 2312 */
 	if (n >= sizeof(first))
@@ -97,18 +99,76 @@ size_t pdg_text_clean(const char *value, char *out, size_t cap)
 	return o;
 }
 
+/*
+ * ISO 2022 IR 13 (PS3.5 6.1.2.5.3) puts JIS X 0201 katakana in G1: bytes A1..DF without an
+ * escape while G0 is single-byte. ISO-2022-JP-3 wants them designated: each run becomes
+ * ESC ( I and the bytes less 80, then ESC ( B. Returns the new length, 0 when it does not fit.
+ */
+static size_t katakana_g1(const unsigned char *in, char *out, size_t cap)
+{
+	static const char to_kana[] = "\x1b(I", to_ascii[] = "\x1b(B";
+	int two = 0, kana = 0;
+	size_t o = 0;
+
+	for (; *in; in++) {
+		const char *esc = NULL;
+		size_t n = 1;
+
+		if (*in == 0x1b) {
+			while (in[n] >= 0x20 && in[n] <= 0x2f) /* intermediate bytes, then the final */
+				n++;
+			if (!in[n])
+				break;
+			two = in[1] == '$';
+			kana = 0;
+			n++;
+		} else if (!two && *in >= 0xa1 && *in <= 0xdf && !kana) {
+			esc = to_kana;
+			kana = 1;
+		} else if (kana && !(*in >= 0xa1 && *in <= 0xdf)) {
+			esc = to_ascii;
+			kana = 0;
+		}
+		if (o + (esc ? 3 : 0) + n + 1 > cap)
+			return 0;
+		if (esc) {
+			memcpy(out + o, esc, 3);
+			o += 3;
+		}
+		if (kana) {
+			out[o++] = (char)(*in - 0x80);
+			continue;
+		}
+		memcpy(out + o, in, n);
+		o += n;
+		in += n - 1;
+	}
+	if (kana) {
+		if (o + 4 > cap)
+			return 0;
+		memcpy(out + o, to_ascii, 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return o;
+}
+
 size_t pdg_text_utf8(const char *charset, const char *value, char *out, size_t cap)
 {
-	const char *codec = codec_of(charset);
-	char buf[2048];
+	const char *codec = codec_of(charset), *src;
+	char buf[2048], g1[1024];
 	iconv_t cd;
 
 	if (!value)
 		value = "";
-	if (codec && strcmp(codec, "UTF-8") && strlen(value) < sizeof(buf) / 4 &&
+	src = value;
+	if (codec && !strcmp(codec, "ISO-2022-JP-3") && strlen(value) < sizeof(g1) / 4 &&
+	    katakana_g1((const unsigned char *)value, g1, sizeof(g1)))
+		src = g1;
+	if (codec && strcmp(codec, "UTF-8") && strlen(src) < sizeof(buf) / 4 &&
 	    (cd = iconv_open("UTF-8", codec)) != (iconv_t)-1) {
-		char *in = (char *)value, *o = buf;
-		size_t inleft = strlen(value), outleft = sizeof(buf) - 1;
+		char *in = (char *)src, *o = buf;
+		size_t inleft = strlen(src), outleft = sizeof(buf) - 1;
 		size_t r = iconv(cd, &in, &inleft, &o, &outleft);
 
 		if (r != (size_t)-1)

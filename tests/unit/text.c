@@ -21,6 +21,15 @@ static void decodes_the_character_sets(void **state)
 	pdg_text_utf8("\\ISO 2022 IR 87", "Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B", out,
 		      sizeof(out));
 	assert_string_equal(out, "Yamada^Tarou=\xe5\xb1\xb1\xe7\x94\xb0^\xe5\xa4\xaa\xe9\x83\x8e");
+	/* PS3.5 H.3.2: ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎=やまだ^たろう, half-width katakana in G1 (IR 13) */
+	pdg_text_utf8("ISO 2022 IR 13\\ISO 2022 IR 87",
+		      "\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(J^\x1b$BB@O:\x1b(J="
+		      "\x1b$B$d$^$@\x1b(J^\x1b$B$?$m$&\x1b(J", out, sizeof(out));
+	assert_string_equal(out, "\xef\xbe\x94\xef\xbe\x8f\xef\xbe\x80\xef\xbe\x9e^"
+				 "\xef\xbe\x80\xef\xbe\x9b\xef\xbd\xb3="
+				 "\xe5\xb1\xb1\xe7\x94\xb0^\xe5\xa4\xaa\xe9\x83\x8e="
+				 "\xe3\x82\x84\xe3\x81\xbe\xe3\x81\xa0^"
+				 "\xe3\x81\x9f\xe3\x82\x8d\xe3\x81\x86");
 	pdg_text_utf8("ISO_IR 192", "\xe5\xb1\xb1\xe7\x94\xb0", out, sizeof(out));
 	assert_string_equal(out, "\xe5\xb1\xb1\xe7\x94\xb0");
 	pdg_text_utf8(NULL, "PLAIN^NAME", out, sizeof(out));
