@@ -56,6 +56,12 @@ appliance_home() {
 			--home "$H" >/dev/null
 }
 
+# flip_byte FILE OFFSET: change the byte at OFFSET (always to a different value)
+flip_byte() {
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d " ")
+	printf "\\$(printf %o $(((b + 1) % 256)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 have_corpus() {
 	[ -d "$CORPUS" ]
 }

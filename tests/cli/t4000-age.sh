@@ -16,12 +16,6 @@ mkmsg() {
 	head -c "$2" /dev/urandom >"$1"
 }
 
-# flip_byte FILE OFFSET: change the byte at OFFSET (always to a different value)
-flip_byte() {
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d " ")
-	printf "\\$(printf %o $(((b + 1) % 256)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
-
 test_expect_success 'pdg-age --help prints usage' '
 	pdg-age --help | grep -q "usage: pdg-age"
 '

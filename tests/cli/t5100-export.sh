@@ -106,11 +106,6 @@ test_expect_success 'small segments: several of them, and open still works' '
 		--show-token "$W/in" >o && PKG=$(sed -n 1p o) && TOKEN=$(sed -n 2p o) &&
 	test "$(ls m/PDIGATE/$PKG.0* | wc -l)" -gt 3 && open_pkg m out >/dev/null
 '
-# flip_byte FILE OFFSET: change the byte at OFFSET (always to a different value)
-flip_byte() {
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d " ")
-	printf "\\$(printf %o $(((b + 1) % 256)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
 # status_is N CMD...: CMD exits with status N
 status_is() {
 	want=$1

@@ -40,7 +40,11 @@ test_expect_success 'TLS 1.1 and below are refused' '
 	! curl -s --cacert $CENTER_DIR/ca.crt --tls-max 1.1 $CENTER_URL/v1/health
 '
 test_expect_success 'a forged signature is rejected' '
-	cp -r $W/m1 fm && printf x | dd of=fm/PDIGATE/$PKG1.SIG bs=1 seek=80 conv=notrunc 2>/dev/null &&
+	cp -r $W/m1 fm &&
+	# one base64 character of the signature changed (to another one: never to itself)
+	c=$(dd if=fm/PDIGATE/$PKG1.SIG bs=1 skip=80 count=1 2>/dev/null) &&
+	if test "$c" = A; then r=B; else r=A; fi &&
+	printf $r | dd of=fm/PDIGATE/$PKG1.SIG bs=1 seek=80 conv=notrunc 2>/dev/null &&
 	! cmp -s fm/PDIGATE/$PKG1.SIG $W/m1/PDIGATE/$PKG1.SIG &&
 	m=$(base64 -w0 fm/PDIGATE/$PKG1.MAN) && s=$(base64 -w0 fm/PDIGATE/$PKG1.SIG) &&
 	printf "{\"manifest\":\"%s\",\"signature\":\"%s\"}" "$m" "$s" >req &&
@@ -76,7 +80,7 @@ test_expect_success 'a damaged segment is rejected and must be sent again' '
 	printf "{\"manifest\":\"%s\",\"signature\":\"%s\"}" "$m" "$s" >req &&
 	test "$(code upload -H "Content-Type: application/json" --data-binary @req /v1/packages)" = 201 &&
 	cp $W/m2/PDIGATE/$PKG2.001 bad && size=$(stat -c %s bad) &&
-	printf "\\377" | dd of=bad bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null &&
+	flip_byte bad $((size / 2)) &&
 	off=0 && while test $off -lt $size; do
 		n=$((size - off)); test $n -le 65536 || n=65536
 		tail -c +$((off + 1)) bad | head -c $n >chunk

@@ -36,7 +36,7 @@ test_expect_success '--check verifies a stick offline, with a given or a registe
 '
 test_expect_success 'a changed segment byte, a missing or a truncated segment: exit 5' '
 	cp -r "$W/m" t1 && chmod -R u+w t1 &&
-	printf "\\001" | dd of="t1/PDIGATE/$PKG.001" bs=1 seek=200 conv=notrunc 2>/dev/null &&
+	flip_byte "t1/PDIGATE/$PKG.001" 200 &&
 	! cmp -s "t1/PDIGATE/$PKG.001" "$W/m/PDIGATE/$PKG.001" &&
 	{ pdigate-upload --check --appliance-key "$KEY" t1 2>err; test $? = 5; } &&
 	grep -q "damaged" err &&
@@ -95,7 +95,7 @@ test_expect_success 'upload again: nothing to send, the same receipt; --wipe rem
 test_expect_success 'a tampered segment is refused offline: nothing is sent, nothing wiped' '
 	mkdir m && pdigate export --home "$H" --project p1 --medium m --show-token "$W/in" >exp 2>/dev/null &&
 	P2=$(sed -n 1p exp) &&
-	printf "\\001" | dd of="m/PDIGATE/$P2.001" bs=1 seek=300 conv=notrunc 2>/dev/null &&
+	flip_byte "m/PDIGATE/$P2.001" 300 &&
 	{ up m --wipe 2>err; test $? = 5; } &&
 	test -f "m/PDIGATE/$P2.001" &&
 	test "$(center_curl staff -o /dev/null -w "%{http_code}" "/v1/packages/$P2")" = 404
