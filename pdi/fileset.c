@@ -459,23 +459,10 @@ enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inpu
 {
 	if (!keys)
 		return pdg_err_set(err, PDG_E_INVALID, "no directory keys");
-	for (size_t x = 0; x < n; x++) {
-		const struct pdg_dicomdir_keys *k = keys[x];
-
-		/* keys may come from another process: every string must end in its field */
-		if (!k || !memchr(k->patient_id, 0, sizeof(k->patient_id)) ||
-		    !memchr(k->patient_name, 0, sizeof(k->patient_name)) ||
-		    !memchr(k->study_uid, 0, sizeof(k->study_uid)) ||
-		    !memchr(k->study_date, 0, sizeof(k->study_date)) ||
-		    !memchr(k->study_time, 0, sizeof(k->study_time)) ||
-		    !memchr(k->series_uid, 0, sizeof(k->series_uid)) ||
-		    !memchr(k->modality, 0, sizeof(k->modality)) ||
-		    !memchr(k->sop_class_uid, 0, sizeof(k->sop_class_uid)) ||
-		    !memchr(k->sop_instance_uid, 0, sizeof(k->sop_instance_uid)) ||
-		    !memchr(k->transfer_syntax, 0, sizeof(k->transfer_syntax)) ||
-		    k->rec_len > sizeof(k->rec) || !k->sop_instance_uid[0])
+	/* keys may come from another process: every string must end in its field */
+	for (size_t x = 0; x < n; x++)
+		if (!pdg_dicomdir_keys_ok(keys[x]))
 			return pdg_err_set(err, PDG_E_INVALID, "'%s': bad directory keys",
 					   inputs[x]);
-	}
 	return build(stage, inputs, keys, hashes, n, o, out, err);
 }

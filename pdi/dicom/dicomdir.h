@@ -101,6 +101,12 @@ PDG_MUST_CHECK enum pdg_code pdg_dicomdir_keys_of(struct pdg_dcm *dcm,
 						  struct pdg_dicomdir_keys *out,
 						  struct pdg_err *err);
 
+/*
+ * Whether k is safe to use: every string ends within its field, a SOP Instance UID is there,
+ * and rec_len fits rec. Keys that crossed a process boundary must pass before any use.
+ */
+int pdg_dicomdir_keys_ok(const struct pdg_dicomdir_keys *k);
+
 struct pdg_dicomdir; /* a DICOMDIR being built */
 
 /*
@@ -131,7 +137,8 @@ PDG_MUST_CHECK enum pdg_code pdg_dicomdir_add(struct pdg_dicomdir *d, const char
  * templates under the root), with the keys DCMTK's DicomDirInterface puts in them for the
  * profile; parents are found in O(1). A File ID breaking PS3.10 8.2, a SOP instance already
  * added, or an instance the profile does not admit (transfer syntax, SOP class, missing
- * keys): PDG_E_DICOM (PDG_E_INVALID for the duplicate), with the File ID in the message.
+ * keys): PDG_E_DICOM (PDG_E_INVALID for the duplicate, and for keys failing
+ * pdg_dicomdir_keys_ok), with the File ID in the message.
  * Files must be added in File ID order for a deterministic result.
  */
 PDG_MUST_CHECK enum pdg_code pdg_dicomdir_add_keys(struct pdg_dicomdir *d, const char *file_id,

@@ -536,9 +536,7 @@ extern "C" enum pdg_code pdg_dicomdir_add_keys(struct pdg_dicomdir *d, const cha
 {
 	if (!pdg_dicomdir_file_id_ok(file_id))
 		return pdg_err_set(err, PDG_E_DICOM, "'%s' is not a legal DICOM File ID", file_id);
-	if (!memchr(k->sop_class_uid, 0, sizeof(k->sop_class_uid)) ||
-	    !memchr(k->sop_instance_uid, 0, sizeof(k->sop_instance_uid)) ||
-	    !memchr(k->transfer_syntax, 0, sizeof(k->transfer_syntax)) || !k->sop_instance_uid[0])
+	if (!pdg_dicomdir_keys_ok(k))
 		return pdg_err_set(err, PDG_E_INVALID, "'%s': bad directory keys", file_id);
 	try {
 		QuietDcmtk quiet;

@@ -3,6 +3,7 @@
 #include "dcmtk/config/osconfig.h"
 
 #include <climits>
+#include <cstring>
 #include <cstdlib>
 #include <new>
 
@@ -273,6 +274,21 @@ bool pdg_dicomdir_impl::keys_to_fileformat(const struct pdg_dicomdir_keys *k, Dc
 	OFCondition c = ds->read(in, EXS_LittleEndianExplicit, EGL_noChange, DCM_MaxReadLength);
 	ds->transferEnd();
 	return c.good() && ds->card() > 0;
+}
+
+extern "C" int pdg_dicomdir_keys_ok(const struct pdg_dicomdir_keys *k)
+{
+	return k && std::memchr(k->patient_id, 0, sizeof(k->patient_id)) &&
+	       std::memchr(k->patient_name, 0, sizeof(k->patient_name)) &&
+	       std::memchr(k->study_uid, 0, sizeof(k->study_uid)) &&
+	       std::memchr(k->study_date, 0, sizeof(k->study_date)) &&
+	       std::memchr(k->study_time, 0, sizeof(k->study_time)) &&
+	       std::memchr(k->series_uid, 0, sizeof(k->series_uid)) &&
+	       std::memchr(k->modality, 0, sizeof(k->modality)) &&
+	       std::memchr(k->sop_class_uid, 0, sizeof(k->sop_class_uid)) &&
+	       std::memchr(k->sop_instance_uid, 0, sizeof(k->sop_instance_uid)) &&
+	       std::memchr(k->transfer_syntax, 0, sizeof(k->transfer_syntax)) &&
+	       k->rec_len <= sizeof(k->rec) && k->sop_instance_uid[0];
 }
 
 extern "C" enum pdg_code pdg_dicomdir_read_keys(const char *path, struct pdg_dicomdir_keys *out,
