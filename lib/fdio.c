@@ -5,12 +5,11 @@
 
 #include "lib/fdio.h"
 
-int pdg_write_full(int fd, const void *buf, size_t len)
+/* write(2), or pwrite(2) at off when positional, until len bytes are written. */
+static int write_loop(int fd, const char *p, size_t len, int positional, uint64_t off)
 {
-	const char *p = buf;
-
 	while (len > 0) {
-		ssize_t w = write(fd, p, len);
+		ssize_t w = positional ? pwrite(fd, p, len, (off_t)off) : write(fd, p, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -21,8 +20,19 @@ int pdg_write_full(int fd, const void *buf, size_t len)
 		}
 		p += w;
 		len -= (size_t)w;
+		off += (uint64_t)w;
 	}
 	return 0;
+}
+
+int pdg_write_full(int fd, const void *buf, size_t len)
+{
+	return write_loop(fd, buf, len, 0, 0);
+}
+
+int pdg_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	return write_loop(fd, buf, len, 1, off);
 }
 
 enum pdg_code pdg_write_all(int fd, const void *buf, size_t len, const char *path,

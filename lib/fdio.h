@@ -4,6 +4,7 @@
 #define PDG_FDIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/err.h"
 
@@ -12,6 +13,9 @@
  * errno set (EIO if write(2) made no progress). For callers with their own messages.
  */
 PDG_MUST_CHECK int pdg_write_full(int fd, const void *buf, size_t len);
+
+/* As pdg_write_full, at file offset off (pwrite(2): the descriptor's offset stays). */
+PDG_MUST_CHECK int pdg_pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 
 /* As pdg_write_full; a failure is PDG_E_IO "cannot write '<path>': <strerror>". */
 PDG_MUST_CHECK enum pdg_code pdg_write_all(int fd, const void *buf, size_t len, const char *path,

@@ -132,27 +132,6 @@ static enum pdg_code write_all(int fd, const uint8_t *buf, size_t len, const cha
 	return pdg_write_full(fd, buf, len) ? write_fail(errno, name, err) : PDG_OK;
 }
 
-/* pwrite all of buf at off: 0, or -1 with errno. */
-static int pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, buf, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* Leave O_DIRECT: for a tail that is not a whole number of sectors, or a file system that
  * refuses a direct write. 0, or -1 with errno. */
 static int go_buffered(struct pdg_segw *w)
@@ -183,12 +162,12 @@ static enum pdg_code put_block(struct pdg_segw *w, int last, struct pdg_err *err
 	pdg_xs_enter(w->xs, PDG_XS_WRITE);
 	if (len && w->direct && len % 4096 && go_buffered(w))
 		rc = write_fail(errno, s->name, err);
-	if (!rc && len && w->direct && pwrite_full(w->fd, block, len, off)) {
+	if (!rc && len && w->direct && pdg_pwrite_full(w->fd, block, len, off)) {
 		/* a file system that refuses direct I/O here: the same bytes again, buffered */
 		if (errno != EINVAL || go_buffered(w))
 			rc = write_fail(errno, s->name, err);
 	}
-	if (!rc && len && !w->direct && pwrite_full(w->fd, block, len, off))
+	if (!rc && len && !w->direct && pdg_pwrite_full(w->fd, block, len, off))
 		rc = write_fail(errno, s->name, err);
 	/* through the page cache: start the writeback now, the reader waits for it */
 	if (!rc && len && !w->direct && !last)
