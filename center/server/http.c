@@ -10,7 +10,6 @@
 
 static enum MHD_Result queue(struct pdg_req *r, unsigned status, struct MHD_Response *resp)
 {
-
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
