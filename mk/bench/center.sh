@@ -7,8 +7,11 @@
 # with its default threads and workers.
 # Transfers run BENCH_CENTER_REPS times, center and nginx alternating which goes first, each
 # after `sync` (neither pays for the other's write-back) with its input read once (warm); the
-# line gives the median of each side, the note every sample. Every step has a time limit: a
-# stalled step prints the center's threads (gdb) and fails instead of hanging.
+# line gives the median of each side, the note every sample. nginx's PUT answers before its file
+# is durable (the center fsyncs first): beside it, the same PUT followed by an fsync of nginx's
+# file (the job the center does) and the disk's durable floor (dd conv=fsync, dd oflag=direct),
+# then the arithmetic of what is reachable. Every step has a time limit: a stalled step prints
+# the center's threads (gdb) and fails instead of hanging.
 #   BENCH_CENTER_MB=1024  size of the transfer file      BENCH_CENTER_REDEEMS=2000 packages
 #   BENCH_CENTER_REPS=3   transfer repetitions           BENCH_CENTER_WRK_SECS=10
 #   BENCH_CENTER_SYNC=full|normal  the SQLite ledger's synchronous mode (PDG_CENTER_LEDGER overrides)
@@ -152,11 +155,29 @@ post_packages "$W/up" || stalled "posting the manifests"
 # median SAMPLES: the middle one (of an even count, the lower middle): one lucky or unlucky run
 # (the page cache, somebody else's build) moves neither side
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
+# nginx's dav PUT answers before its file is durable: the same PUT followed by an fsync of the
+# file it wrote (`sync FILE`) is the job the center does (it fsyncs before it answers)
 ng_put() {
 	measure ng-up $CURL -T "$W/big.bin" "$NG/up/big.bin"
+	[ "$M_STATUS" = 0 ] || stalled "nginx PUT"
+	put=$M_SEC
+	measure ng-fsync sync "$W/ng/www/up/big.bin"
 	[ "$M_STATUS" = 0 ] && cmp -s "$W/big.bin" "$W/ng/www/up/big.bin" || stalled "nginx PUT"
 	rm -f "$W/ng/www/up/big.bin"
-	NG_UPS="${NG_UPS:-} $(rate "$MB" "$M_SEC")"
+	NG_UPS="${NG_UPS:-} $(rate "$MB" "$put")"
+	NG_FS="${NG_FS:-} $(rate "$MB" "$(awk -v a="$put" -v b="$M_SEC" 'BEGIN { print a + b }')")"
+}
+# the disk's durable floor for the same file (warm): dd with an fsync at the end, and with O_DIRECT
+dd_floor() {
+	measure dd-fsync dd if="$W/big.bin" of="$W/dd.out" bs=1M conv=fsync
+	[ "$M_STATUS" = 0 ] || stalled "dd conv=fsync"
+	rm -f "$W/dd.out"
+	DD_FS="${DD_FS:-} $(rate "$MB" "$M_SEC")"
+	sync
+	measure dd-direct dd if="$W/big.bin" of="$W/dd.out" bs=4M oflag=direct conv=fsync
+	[ "$M_STATUS" = 0 ] || stalled "dd oflag=direct"
+	rm -f "$W/dd.out"
+	DD_DI="${DD_DI:-} $(rate "$MB" "$M_SEC")"
 }
 c_patch() { # PKG
 	measure c-up $CURL --cert "$CENTER_DIR/upload.crt" --key "$CENTER_DIR/upload.key" \
@@ -170,13 +191,23 @@ while read -r id tok; do
 	sync
 	warm "$W/big.bin"
 	if [ $((i % 2)) = 1 ]; then ng_put; sync; c_patch "$id"; else c_patch "$id"; sync; ng_put; fi
+	sync
+	dd_floor
 	center_curl upload -s "/v1/packages/$id" | grep -q '"state":"RECEIVED"' ||
 		{ echo "center: the upload did not complete"; exit 1; }
 	i=$((i + 1))
 done <"$W/up.ids"
 # shellcheck disable=SC2086
-report "upload ${MB} MiB (MB/s)" "$(median $C_UPS)" MB/s nginx-PUT "$(median $NG_UPS)" MB/s
-report_solo "  upload samples" "$REPS" runs "center:$C_UPS / nginx:$NG_UPS MB/s (load $(cut -d' ' -f1-3 /proc/loadavg); the center fsyncs before it answers, nginx does not)"
+CU=$(median $C_UPS) NU=$(median $NG_UPS) NF=$(median $NG_FS) DF=$(median $DD_FS) DI=$(median $DD_DI)
+report "upload ${MB} MiB (MB/s)" "$CU" MB/s nginx-PUT "$NU" MB/s
+report "  durable: vs PUT+fsync" "$CU" MB/s nginx-PUT+fsync "$NF" MB/s
+report "  vs the disk's floor" "$CU" MB/s dd-conv=fsync "$DF" MB/s
+report "  vs O_DIRECT" "$CU" MB/s dd-oflag=direct "$DI" MB/s
+report_solo "  upload samples" "$REPS" runs "center:$C_UPS / nginx-PUT:$NG_UPS / nginx-PUT+fsync:$NG_FS / dd-conv=fsync:$DD_FS / dd-oflag=direct:$DD_DI MB/s (load $(cut -d' ' -f1-3 /proc/loadavg); the center fsyncs before it answers, nginx-PUT does not)"
+# What is reachable: an answer that means "durable" cannot come faster than the disk writes durably
+awk -v c="$CU" -v n="$NU" -v f="$DF" -v d="$DI" 'BEGIN { t = 0.8 * n; fl = f > d ? f : d
+	printf "  0.8x nginx-PUT = %.1f MB/s; the durable floor = %.1f MB/s (dd conv=fsync %.1f, oflag=direct %.1f): %s durably on this disk; the center %.1f MB/s: %s 0.8x nginx-PUT\n",
+		t, fl, f, d, (t <= fl ? "reachable" : "not reachable"), c, (c >= t ? "meets" : "misses") }'
 
 # download: the first uploaded package, redeemed (released to dc-a)
 read -r P2 TOK2 <"$W/up.ids"
