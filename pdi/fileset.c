@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Building a PDI file set: read keys, order instances, place files, write the DICOMDIR and texts. */
+/* Building a PDI file set: instances added one by one in input order, then the DICOMDIR and texts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,8 +13,6 @@
 
 #include "pdi/fileset.h"
 #include "pdi/fileset_int.h"
-
-#define MAX_PER_LEVEL 9999999u /* seven digits after the letter in a File ID component */
 
 /* Make every folder of stage/rel's parent. */
 static enum pdg_code make_parents(const char *stage, const char *rel, struct pdg_err *err)
@@ -137,140 +135,6 @@ static enum pdg_code copy_file(const char *src, const char *dst, struct pdg_err 
 	return rc;
 }
 
-static int cmp_long(long a, long b)
-{
-	return a < b ? -1 : a > b;
-}
-
-/* First pass order: study, then series, so per-study and per-series keys can be computed. */
-static int by_study_series(const void *pa, const void *pb)
-{
-	const struct pdg_fs_item *a = pa, *b = pb;
-	int c = strcmp(a->k->study_uid, b->k->study_uid);
-
-	return c ? c : strcmp(a->k->series_uid, b->k->series_uid);
-}
-
-/* The file set order: patient, study, series, instance (docs/formats.md). */
-static int by_fileset_order(const void *pa, const void *pb)
-{
-	const struct pdg_fs_item *a = pa, *b = pb;
-	int c;
-
-	if ((c = strcmp(a->k->patient_id, b->k->patient_id)) ||
-	    (c = strcmp(a->k->patient_name, b->k->patient_name)) ||
-	    (c = strcmp(a->study_key, b->study_key)) ||
-	    (c = strcmp(a->k->study_uid, b->k->study_uid)) ||
-	    (c = cmp_long(a->series_key, b->series_key)) ||
-	    (c = strcmp(a->k->series_uid, b->k->series_uid)) ||
-	    (c = cmp_long(a->k->instance_number, b->k->instance_number)))
-		return c;
-	return strcmp(a->k->sop_instance_uid, b->k->sop_instance_uid);
-}
-
-static int by_sop(const void *pa, const void *pb)
-{
-	const struct pdg_fs_item *const *a = pa, *const *b = pb;
-
-	return strcmp((*a)->k->sop_instance_uid, (*b)->k->sop_instance_uid);
-}
-
-/* As DCMTK groups PATIENT records: by Patient ID, by Patient's Name when the ID is empty. */
-static int same_patient(const struct pdg_fs_item *a, const struct pdg_fs_item *b)
-{
-	if (strcmp(a->k->patient_id, b->k->patient_id))
-		return 0;
-	return a->k->patient_id[0] || !strcmp(a->k->patient_name, b->k->patient_name);
-}
-
-/* Per-study and per-series ordering keys; a study must belong to one patient. */
-static enum pdg_code group_keys(struct pdg_fs_item *it, size_t n, struct pdg_err *err)
-{
-	qsort(it, n, sizeof(*it), by_study_series);
-	for (size_t a = 0, b; a < n; a = b) {
-		char key[32] = "";
-
-		for (b = a; b < n && !strcmp(it[b].k->study_uid, it[a].k->study_uid); b++) {
-			char k[32];
-
-			if (!same_patient(&it[a], &it[b]))
-				return pdg_err_set(err, PDG_E_INVALID,
-						   "'%s' and '%s' belong to one study but to two "
-						   "patients", it[a].src, it[b].src);
-			snprintf(k, sizeof(k), "%.8s%.16s", it[b].k->study_date, it[b].k->study_time);
-			if (b == a || strcmp(k, key) < 0)
-				memcpy(key, k, sizeof(key));
-		}
-		for (size_t x = a, y; x < b; x = y) {
-			long num = LONG_MAX;
-
-			for (y = x; y < b && !strcmp(it[y].k->series_uid, it[x].k->series_uid); y++)
-				if (it[y].k->series_number < num)
-					num = it[y].k->series_number;
-			for (size_t z = x; z < y; z++)
-				it[z].series_key = num;
-		}
-		for (size_t z = a; z < b; z++)
-			memcpy(it[z].study_key, key, sizeof(key));
-	}
-	return PDG_OK;
-}
-
-static enum pdg_code check_duplicates(struct pdg_fs_item *it, size_t n, struct pdg_err *err)
-{
-	const struct pdg_fs_item **v = malloc(n * sizeof(*v));
-	enum pdg_code rc = PDG_OK;
-
-	if (!v)
-		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		v[i] = &it[i];
-	qsort(v, n, sizeof(*v), by_sop);
-	for (size_t i = 1; i < n; i++)
-		if (!strcmp(v[i - 1]->k->sop_instance_uid, v[i]->k->sop_instance_uid)) {
-			rc = pdg_err_set(err, PDG_E_INVALID, "'%s' and '%s' hold the same SOP instance",
-					 v[i - 1]->src, v[i]->src);
-			break;
-		}
-	free(v);
-	return rc;
-}
-
-/* Number the levels and name the files; fills the instance counts. */
-static enum pdg_code assign_ids(struct pdg_fs_item *it, size_t n, struct pdg_fileset_counts *c,
-				struct pdg_err *err)
-{
-	unsigned p = 0, s = 0, e = 0, i = 0;
-
-	for (size_t x = 0; x < n; x++) {
-		const struct pdg_fs_item *prev = x ? &it[x - 1] : NULL;
-
-		if (!prev || !same_patient(prev, &it[x])) {
-			p++, s = 0;
-			c->patients++;
-		}
-		if (!prev || s == 0 || strcmp(prev->k->study_uid, it[x].k->study_uid)) {
-			s++, e = 0;
-			c->studies++;
-		}
-		if (!prev || e == 0 || strcmp(prev->k->series_uid, it[x].k->series_uid)) {
-			e++, i = 0;
-			c->series++;
-		}
-		i++;
-		if (p > MAX_PER_LEVEL || s > MAX_PER_LEVEL || e > MAX_PER_LEVEL || i > MAX_PER_LEVEL)
-			return pdg_err_set(err, PDG_E_LIMIT, "more than %u entries on one level",
-					   MAX_PER_LEVEL);
-		it[x].p = p, it[x].s = s, it[x].e = e, it[x].i = i;
-		/* IHE PDI: DICOM files in DICOM/, PS3.10 8.2 File IDs */
-		snprintf(it[x].file_id, sizeof(it[x].file_id), "DICOM/P%07u/S%07u/S%07u/I%07u", p,
-			 s, e, i);
-		c->instances++;
-		c->bytes += it[x].size;
-	}
-	return PDG_OK;
-}
-
 static enum pdg_code place(const char *stage, const struct pdg_fs_item *it, unsigned flags,
 			   struct pdg_err *err)
 {
@@ -328,60 +192,203 @@ static enum pdg_code content_uid(const struct pdg_fs_item *it, size_t n, char ou
 	return PDG_OK;
 }
 
-/* Sizes of the inputs, their keys (read from the files when keys is NULL) and checks. */
-static enum pdg_code read_inputs(struct pdg_fs_item *it, const char *const *inputs,
-				 const struct pdg_dicomdir_keys *const *keys,
-				 const struct pdg_fileset_hash *hashes,
-				 struct pdg_dicomdir_keys *own, size_t n, unsigned *ts_set,
-				 struct pdg_err *err)
-{
-	for (size_t x = 0; x < n; x++) {
-		struct stat st;
-		enum pdg_code rc;
+/* A file set being built (pdi/fileset.h). */
+struct pdg_fileset {
+	char *stage;
+	struct pdg_fileset_opts o;  /* strings borrowed */
+	struct pdg_fs_ids *ids;
+	struct pdg_fs_item *it;     /* in File ID assignment order */
+	size_t n, cap;
+	unsigned ts_set;            /* 1u << profile_for_ts of each instance */
+	struct pdg_fileset_counts c;
+	int done;                   /* ended, or an add or the end failed: only free is allowed */
+};
 
-		it[x].src = inputs[x];
-		if (stat(inputs[x], &st) != 0)
-			return pdg_err_sys(err, PDG_E_IO, "cannot stat '%s'", inputs[x]);
-		if (!S_ISREG(st.st_mode))
-			return pdg_err_set(err, PDG_E_INVALID, "'%s' is not a regular file",
-					   inputs[x]);
-		it[x].size = (uint64_t)st.st_size;
-		it[x].sha256 = hashes && hashes[x].size == it[x].size ? hashes[x].sha256 : NULL;
-		if (keys) {
-			it[x].k = keys[x];
-		} else {
-			rc = pdg_dicomdir_read_keys(inputs[x], &own[x], err);
-			if (rc)
-				return rc;
-			it[x].k = &own[x];
-		}
-		/* PS3.3 F.5: type 1 and 2 directory keys DCMTK cannot invent */
-		if (!it[x].k->has_patient_name)
-			return pdg_err_set(err, PDG_E_DICOM, "'%s': no PatientName (0010,0010); "
-					   "the DICOMDIR needs it (type 2)", inputs[x]);
-		if (!it[x].k->study_uid[0] || !it[x].k->series_uid[0] || !it[x].k->modality[0])
-			return pdg_err_set(err, PDG_E_DICOM, "'%s': StudyInstanceUID, "
-					   "SeriesInstanceUID or Modality missing or empty; the "
-					   "DICOMDIR needs them (type 1)", inputs[x]);
-		*ts_set |= 1u << pdg_dicomdir_profile_for_ts(it[x].k->transfer_syntax);
+enum pdg_code pdg_fileset_begin(struct pdg_fileset **out, const char *stage,
+				const struct pdg_fileset_opts *o, struct pdg_err *err)
+{
+	struct pdg_fileset *fs;
+	enum pdg_code rc;
+
+	*out = NULL;
+	if (mkdir(stage, 0700) != 0)
+		return pdg_err_sys(err, errno == EEXIST ? PDG_E_EXISTS : PDG_E_IO,
+				   "cannot create staging folder '%s'", stage);
+	if (!(fs = calloc(1, sizeof(*fs))) || !(fs->stage = strdup(stage))) {
+		free(fs);
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 	}
+	fs->o = *o;
+	if ((rc = pdg_fs_ids_new(&fs->ids, err))) {
+		pdg_fileset_free(fs);
+		return rc;
+	}
+	*out = fs;
 	return PDG_OK;
 }
 
-/* Both entry points: keys NULL reads them from the files. */
+static enum pdg_code add(struct pdg_fileset *fs, const char *src,
+			 const struct pdg_dicomdir_keys *keys, const struct pdg_fileset_hash *hash,
+			 char file_id[PDG_DICOMDIR_FILE_ID_MAX], struct pdg_err *err)
+{
+	struct pdg_fs_item *it;
+	struct stat st;
+	enum pdg_code rc;
+
+	if (fs->n == PDG_PDI_MAX_INSTANCES)
+		return pdg_err_set(err, PDG_E_LIMIT, "more than %u instances",
+				   PDG_PDI_MAX_INSTANCES);
+	if (keys && !pdg_dicomdir_keys_ok(keys))
+		return pdg_err_set(err, PDG_E_INVALID, "'%s': bad directory keys", src);
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? 2 * fs->cap : 256;
+		struct pdg_fs_item *grown = realloc(fs->it, cap * sizeof(*grown));
+
+		if (!grown)
+			return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+		fs->it = grown;
+		fs->cap = cap;
+	}
+	it = &fs->it[fs->n];
+	memset(it, 0, sizeof(*it));
+	it->src = src;
+	fs->n++; /* counted now, so that free releases its keys */
+	if (stat(src, &st) != 0)
+		return pdg_err_sys(err, PDG_E_IO, "cannot stat '%s'", src);
+	if (!S_ISREG(st.st_mode))
+		return pdg_err_set(err, PDG_E_INVALID, "'%s' is not a regular file", src);
+	it->size = (uint64_t)st.st_size;
+	if (hash && hash->size == it->size) {
+		memcpy(it->sha256, hash->sha256, 32);
+		it->has_sha256 = 1;
+	}
+	if (keys) {
+		it->k = keys;
+	} else {
+		if (!(it->own = malloc(sizeof(*it->own))))
+			return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+		if ((rc = pdg_dicomdir_read_keys(src, it->own, err)))
+			return rc;
+		it->k = it->own;
+	}
+	if ((rc = pdg_fs_ids_assign(fs->ids, it, &fs->c, err)))
+		return rc;
+	fs->ts_set |= 1u << pdg_dicomdir_profile_for_ts(it->k->transfer_syntax);
+	/*
+	 * Streamed: the caller ships the file itself; the DICOMDIR builder needs it in the stage
+	 * only when the keys lack their key dataset, the manifest only when no hash was given.
+	 */
+	if (!(fs->o.flags & PDG_FILESET_STREAMED) || !it->k->rec_len || !it->has_sha256) {
+		if ((rc = place(fs->stage, it, fs->o.flags, err)))
+			return rc;
+		it->placed = 1;
+	}
+	if (file_id)
+		memcpy(file_id, it->file_id, sizeof(it->file_id));
+	return PDG_OK;
+}
+
+enum pdg_code pdg_fileset_add(struct pdg_fileset *fs, const char *src,
+			      const struct pdg_dicomdir_keys *keys,
+			      const struct pdg_fileset_hash *hash,
+			      char file_id[PDG_DICOMDIR_FILE_ID_MAX], struct pdg_err *err)
+{
+	enum pdg_code rc;
+
+	if (fs->done)
+		return pdg_err_set(err, PDG_E_INVALID, "the file set failed before");
+	rc = add(fs, src, keys, hash, file_id, err);
+	fs->done = rc != PDG_OK;
+	return rc;
+}
+
+static int by_file_id(const void *pa, const void *pb)
+{
+	const struct pdg_fs_item *a = pa, *b = pb;
+
+	return strcmp(a->file_id, b->file_id);
+}
+
+/* The DICOMDIR (records in assignment order), then the texts and the manifest. */
+static enum pdg_code end(struct pdg_fileset *fs, struct pdg_err *err)
+{
+	const struct pdg_fileset_opts *o = &fs->o;
+	struct pdg_fileset_counts *c = &fs->c;
+	struct pdg_dicomdir *dd = NULL;
+	enum pdg_dicomdir_profile prof;
+	struct pdg_fs_item *sorted;
+	char uid[66];
+	enum pdg_code rc;
+
+	if (fs->n == 0)
+		return pdg_err_set(err, PDG_E_INVALID, "no DICOM files for the file set");
+	prof = pdg_dicomdir_profile_for_set(fs->ts_set);
+	if (prof == PDG_DICOMDIR_PROFILE_NONE)
+		return pdg_err_set(err, PDG_E_POLICY,
+				   "no media application profile admits these transfer syntaxes; "
+				   "convert to explicit VR little endian");
+	snprintf(c->profile, sizeof(c->profile), "%s", pdg_dicomdir_profile_name(prof));
+	if (!o->fileset_uid && (rc = content_uid(fs->it, fs->n, uid, err)))
+		return rc;
+	snprintf(c->fileset_uid, sizeof(c->fileset_uid), "%s", o->fileset_uid ? o->fileset_uid : uid);
+	rc = pdg_dicomdir_create(fs->stage, prof,
+				 o->fileset_id ? o->fileset_id : PDG_FILESET_DEFAULT_ID,
+				 c->fileset_uid, &dd, err);
+	for (size_t x = 0; !rc && x < fs->n; x++)
+		if ((rc = pdg_dicomdir_add_keys(dd, fs->it[x].file_id, fs->it[x].k, err)))
+			pdg_err_prefix(err, "'%s'", fs->it[x].src);
+	if (!rc)
+		rc = pdg_dicomdir_write(dd, err);
+	dd = pdg_dicomdir_free(dd);
+	if (rc)
+		return rc;
+	/* the web view groups by folder and the manifest lists by path: File ID order */
+	if (!(sorted = malloc(fs->n * sizeof(*sorted))))
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	memcpy(sorted, fs->it, fs->n * sizeof(*sorted));
+	qsort(sorted, fs->n, sizeof(*sorted), by_file_id);
+	if (!(rc = pdg_fs_write_readme(fs->stage, o, c, err)) &&
+	    !(rc = pdg_fs_write_web(fs->stage, o, sorted, fs->n, c, err)))
+		rc = pdg_fs_write_manifest(fs->stage, sorted, fs->n, o, c, err);
+	free(sorted);
+	return rc;
+}
+
+enum pdg_code pdg_fileset_end(struct pdg_fileset *fs, struct pdg_fileset_counts *out,
+			      struct pdg_err *err)
+{
+	enum pdg_code rc;
+
+	if (fs->done)
+		return pdg_err_set(err, PDG_E_INVALID, "the file set failed before");
+	rc = end(fs, err);
+	fs->done = 1;
+	if (!rc && out)
+		*out = fs->c;
+	return rc;
+}
+
+void pdg_fileset_free(struct pdg_fileset *fs)
+{
+	if (!fs)
+		return;
+	for (size_t x = 0; x < fs->n; x++)
+		free(fs->it[x].own);
+	free(fs->it);
+	pdg_fs_ids_free(fs->ids);
+	free(fs->stage);
+	free(fs);
+}
+
+/* Both whole-set entry points: keys NULL reads them from the files. */
 static enum pdg_code build(const char *stage, const char *const *inputs,
 			   const struct pdg_dicomdir_keys *const *keys,
 			   const struct pdg_fileset_hash *hashes, size_t n,
 			   const struct pdg_fileset_opts *o, struct pdg_fileset_counts *out,
 			   struct pdg_err *err)
 {
-	struct pdg_fileset_counts c = { 0 };
-	struct pdg_dicomdir_keys *own = NULL;
-	struct pdg_dicomdir *dd = NULL;
-	enum pdg_dicomdir_profile prof;
-	struct pdg_fs_item *it = NULL;
-	char uid[66];
-	unsigned ts_set = 0;
+	struct pdg_fileset_opts placed = *o;
+	struct pdg_fileset *fs;
 	enum pdg_code rc;
 
 	if (n == 0)
@@ -389,57 +396,15 @@ static enum pdg_code build(const char *stage, const char *const *inputs,
 	if (n > PDG_PDI_MAX_INSTANCES)
 		return pdg_err_set(err, PDG_E_LIMIT, "more than %u instances",
 				   PDG_PDI_MAX_INSTANCES);
-	if (mkdir(stage, 0700) != 0)
-		return pdg_err_sys(err, errno == EEXIST ? PDG_E_EXISTS : PDG_E_IO,
-				   "cannot create staging folder '%s'", stage);
-	it = calloc(n, sizeof(*it));
-	if (!keys)
-		own = malloc(n * sizeof(*own));
-	if (!it || (!keys && !own)) {
-		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = read_inputs(it, inputs, keys, hashes, own, n, &ts_set, err);
-	if (rc)
-		goto out;
-	prof = pdg_dicomdir_profile_for_set(ts_set);
-	if (prof == PDG_DICOMDIR_PROFILE_NONE) {
-		rc = pdg_err_set(err, PDG_E_POLICY,
-				 "no media application profile admits these transfer syntaxes; "
-				 "convert to explicit VR little endian");
-		goto out;
-	}
-	snprintf(c.profile, sizeof(c.profile), "%s", pdg_dicomdir_profile_name(prof));
-	if ((rc = check_duplicates(it, n, err)) || (rc = group_keys(it, n, err)))
-		goto out;
-	qsort(it, n, sizeof(*it), by_fileset_order);
-	if ((rc = assign_ids(it, n, &c, err)))
-		goto out;
-	for (size_t x = 0; x < n; x++)
-		if ((rc = place(stage, &it[x], o->flags, err)))
-			goto out;
-	if (!o->fileset_uid && (rc = content_uid(it, n, uid, err)))
-		goto out;
-	snprintf(c.fileset_uid, sizeof(c.fileset_uid), "%s", o->fileset_uid ? o->fileset_uid : uid);
-	rc = pdg_dicomdir_create(stage, prof, o->fileset_id ? o->fileset_id : PDG_FILESET_DEFAULT_ID,
-				 c.fileset_uid, &dd, err);
+	placed.flags &= ~PDG_FILESET_STREAMED;
+	if ((rc = pdg_fileset_begin(&fs, stage, &placed, err)))
+		return rc;
 	for (size_t x = 0; !rc && x < n; x++)
-		if ((rc = pdg_dicomdir_add_keys(dd, it[x].file_id, it[x].k, err)))
-			pdg_err_prefix(err, "'%s'", it[x].src);
+		rc = pdg_fileset_add(fs, inputs[x], keys ? keys[x] : NULL,
+				     hashes ? &hashes[x] : NULL, NULL, err);
 	if (!rc)
-		rc = pdg_dicomdir_write(dd, err);
-	dd = pdg_dicomdir_free(dd);
-	if (rc)
-		goto out;
-	if ((rc = pdg_fs_write_readme(stage, o, &c, err)) ||
-	    (rc = pdg_fs_write_web(stage, o, it, n, &c, err)) ||
-	    (rc = pdg_fs_write_manifest(stage, it, n, o, &c, err)))
-		goto out;
-	if (out)
-		*out = c;
-out:
-	free(own);
-	free(it);
+		rc = pdg_fileset_end(fs, out, err);
+	pdg_fileset_free(fs);
 	return rc;
 }
 
@@ -459,10 +424,8 @@ enum pdg_code pdg_fileset_build_keyed(const char *stage, const char *const *inpu
 {
 	if (!keys)
 		return pdg_err_set(err, PDG_E_INVALID, "no directory keys");
-	/* keys may come from another process: every string must end in its field */
 	for (size_t x = 0; x < n; x++)
-		if (!pdg_dicomdir_keys_ok(keys[x]))
-			return pdg_err_set(err, PDG_E_INVALID, "'%s': bad directory keys",
-					   inputs[x]);
+		if (!keys[x])
+			return pdg_err_set(err, PDG_E_INVALID, "'%s': no directory keys", inputs[x]);
 	return build(stage, inputs, keys, hashes, n, o, out, err);
 }

@@ -19,6 +19,12 @@
 
 /* Flags for struct pdg_fileset_opts. */
 #define PDG_FILESET_COPY 1u /* copy every input; default: hard link, copy only across filesystems */
+/*
+ * pdg_fileset_add only: the caller ships the instances itself (e.g. streams them into the ZIP
+ * from where they are); one is placed in the stage only when its keys lack the directory key
+ * dataset (the DICOMDIR builder reads the file) or it comes without its hash.
+ */
+#define PDG_FILESET_STREAMED 2u
 
 /* What the caller knows about the export; every string may be NULL. None may hold PHI. */
 struct pdg_fileset_opts {
@@ -47,8 +53,8 @@ struct pdg_fileset_counts {
 /*
  * Build the file set in stage (created here, mode 0700; an existing stage: PDG_E_EXISTS) from
  * the n DICOM files inputs[] (n >= 1). Files are placed at DICOM/Pnnnnnnn/Snnnnnnn/Snnnnnnn/
- * Innnnnnn in the order (patient, study, series, instance) and hard-linked (copied across
- * filesystems or with PDG_FILESET_COPY); inputs are never modified. Two SOP instances with
+ * Innnnnnn, numbered in the order of inputs[] (docs/formats.md "DICOM File IDs"), and
+ * hard-linked (copied across filesystems or with PDG_FILESET_COPY); inputs are never modified. Two SOP instances with
  * the same UID, or a study split over two patients: PDG_E_INVALID. A mix of transfer syntaxes
  * no single application profile admits: PDG_E_POLICY (convert to explicit VR little endian
  * first). Not DICOM: PDG_E_DICOM. On failure stage may hold a partial set: the caller removes
@@ -81,5 +87,43 @@ PDG_MUST_CHECK enum pdg_code pdg_fileset_build_keyed(const char *stage, const ch
 						     size_t n, const struct pdg_fileset_opts *opts,
 						     struct pdg_fileset_counts *counts,
 						     struct pdg_err *err);
+
+/* A file set built one instance at a time (what the two calls above do). */
+struct pdg_fileset;
+
+/*
+ * Start a file set in stage (created here, mode 0700; an existing stage: PDG_E_EXISTS).
+ * *o is copied, its strings are borrowed until pdg_fileset_end. Free *fs with
+ * pdg_fileset_free, also after failure.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_fileset_begin(struct pdg_fileset **fs, const char *stage,
+					       const struct pdg_fileset_opts *o,
+					       struct pdg_err *err);
+
+/*
+ * Add the DICOM file src as the next instance in input order: it gets the next File ID
+ * (copied into file_id, may be NULL) and, unless PDG_FILESET_STREAMED, is placed in the stage.
+ * keys NULL: read from src; else borrowed (must outlive fs), checked as by
+ * pdg_fileset_build_keyed. hash may be NULL. src is borrowed too (messages name it). Errors as
+ * for pdg_fileset_build; after any failure the file set only accepts pdg_fileset_free.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_fileset_add(struct pdg_fileset *fs, const char *src,
+					     const struct pdg_dicomdir_keys *keys,
+					     const struct pdg_fileset_hash *hash,
+					     char file_id[PDG_DICOMDIR_FILE_ID_MAX],
+					     struct pdg_err *err);
+
+/*
+ * Write the DICOMDIR (records in the order the instances were added), README.TXT, the web view
+ * and PDIGATE.JSN (which lists the streamed instances with the size and hash given) into the
+ * stage. The profile is chosen from all instances here, and DCMTK's profile checks run here.
+ * counts may be NULL. Errors as for pdg_fileset_build.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_fileset_end(struct pdg_fileset *fs,
+					     struct pdg_fileset_counts *counts,
+					     struct pdg_err *err);
+
+/* Free fs (NULL: nothing); the stage is left as it is. */
+void pdg_fileset_free(struct pdg_fileset *fs);
 
 #endif

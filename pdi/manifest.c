@@ -63,37 +63,75 @@ static const uint8_t *known_hash(const struct pdg_fs_item *items, size_t n, cons
 	if (!items || strncmp(path, "DICOM/", 6))
 		return NULL;
 	it = bsearch(path, items, n, sizeof(*items), by_file_id);
-	return it && it->sha256 && it->size == size ? it->sha256 : NULL;
+	return it && it->has_sha256 && it->size == size ? it->sha256 : NULL;
 }
 
-/* The files array over everything in stage but the manifest itself. */
+static enum pdg_code add_file(json_t *arr, const char *path, uint64_t size, const char *hex,
+			      struct pdg_fileset_counts *c, struct pdg_err *err)
+{
+	if (json_array_append_new(arr, json_pack("{s:s,s:I,s:s}", "path", path, "size",
+						 (json_int_t)size, "sha256", hex)))
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	c->files++;
+	c->total_bytes += size;
+	return PDG_OK;
+}
+
+static void to_hex(const uint8_t *b, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[b[i] >> 4];
+		hex[2 * i + 1] = digits[b[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+/*
+ * The files array over everything in stage but the manifest itself, merged in path order
+ * with the items that are not in the stage (their size and hash as given).
+ */
 static enum pdg_code files_json(const char *stage, const struct pdg_fs_item *items, size_t n,
 				json_t *arr, struct pdg_fileset_counts *c, struct pdg_err *err)
 {
-	static const char digits[] = "0123456789abcdef";
 	struct pdg_pdi_tree t;
 	enum pdg_code rc;
+	size_t x = 0;
 
 	rc = pdg_pdi_tree_read(stage, &t, err);
-	for (size_t i = 0; !rc && i < t.n; i++) {
+	for (size_t i = 0; !rc && (i < t.n || x < n);) {
 		char path[PATH_MAX], hex[65];
+		const uint8_t *known;
 		uint64_t size;
 
-		if (!strcmp(t.files[i].path, PDG_MANIFEST_NAME))
+		if (x < n && items[x].placed) {
+			x++;
 			continue;
+		}
+		if (x < n && (i == t.n || strcmp(items[x].file_id, t.files[i].path) < 0)) {
+			if (!items[x].has_sha256) {
+				rc = pdg_err_set(err, PDG_E_INVALID, "'%s': no SHA-256",
+						 items[x].file_id);
+				break;
+			}
+			to_hex(items[x].sha256, hex);
+			rc = add_file(arr, items[x].file_id, items[x].size, hex, c, err);
+			x++;
+			continue;
+		}
+		if (!strcmp(t.files[i].path, PDG_MANIFEST_NAME)) {
+			i++;
+			continue;
+		}
 		if (!t.files[i].regular) {
 			rc = pdg_err_set(err, PDG_E_INVALID, "'%s' is not a regular file",
 					 t.files[i].path);
 			break;
 		}
-		const uint8_t *known = known_hash(items, n, t.files[i].path, t.files[i].size);
-
+		known = known_hash(items, n, t.files[i].path, t.files[i].size);
 		if (known) {
-			for (int b = 0; b < 32; b++) {
-				hex[2 * b] = digits[known[b] >> 4];
-				hex[2 * b + 1] = digits[known[b] & 15];
-			}
-			hex[64] = '\0';
+			to_hex(known, hex);
 			size = t.files[i].size;
 		} else {
 			snprintf(path, sizeof(path), "%s/%s", stage, t.files[i].path);
@@ -101,14 +139,8 @@ static enum pdg_code files_json(const char *stage, const struct pdg_fs_item *ite
 			if (rc)
 				break;
 		}
-		if (json_array_append_new(arr, json_pack("{s:s,s:I,s:s}", "path", t.files[i].path,
-							 "size", (json_int_t)size, "sha256",
-							 hex))) {
-			rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-			break;
-		}
-		c->files++;
-		c->total_bytes += size;
+		rc = add_file(arr, t.files[i].path, size, hex, c, err);
+		i++;
 	}
 	pdg_pdi_tree_release(&t);
 	return rc;

@@ -30,14 +30,26 @@
 #define WHOLE_FILE ((size_t)8 << 20)    /* files up to this size are read once */
 #define CD_BUF ((size_t)64 << 10)
 
-struct zw {
+/* What the central directory needs of one entry. */
+struct zentry {
+	char *name;
+	uint64_t size;
+	uint64_t lho;            /* offset of its local header */
+	uint32_t crc;
+};
+
+/* A ZIP being written (pdg_zip, zip.h). */
+struct pdg_zip {
 	pdg_zip_write_fn write;
 	void *wctx;
+	struct pdg_zip_opts o;
 	uint64_t off;            /* bytes written so far */
 	uint16_t date;           /* DOS date; time is 00:00:00 */
-	uint32_t *crc;           /* per entry */
-	uint64_t *lho;           /* per entry: offset of its local header */
+	struct zentry *e;        /* per entry */
+	size_t n, cap;
+	uint64_t bytes;          /* data bytes of all entries */
 	uint8_t *buf;            /* WHOLE_FILE bytes */
+	int done;                /* closed, or a call failed: only free is allowed */
 	struct pdg_err *err;
 };
 
@@ -60,7 +72,7 @@ static uint8_t *put64(uint8_t *p, uint64_t v)
 	return put32(p, (uint32_t)(v >> 32));
 }
 
-static enum pdg_code out(struct zw *z, const void *buf, size_t len)
+static enum pdg_code out(struct pdg_zip *z, const void *buf, size_t len)
 {
 	enum pdg_code rc;
 
@@ -78,7 +90,7 @@ static uint32_t crc_of(uint32_t crc, const uint8_t *p, size_t len)
 }
 
 /* Local header: sizes and CRC are known (no data descriptor); zip64 extra for large entries. */
-static enum pdg_code local_header(struct zw *z, const char *name, uint64_t size, uint32_t crc)
+static enum pdg_code local_header(struct pdg_zip *z, const char *name, uint64_t size, uint32_t crc)
 {
 	uint8_t h[30 + PDG_PDI_PATH_MAX + 20], *p = h;
 	size_t nlen = strlen(name);
@@ -106,12 +118,12 @@ static enum pdg_code local_header(struct zw *z, const char *name, uint64_t size,
 	return out(z, h, (size_t)(p - h));
 }
 
-static enum pdg_code read_fail(struct zw *z, const char *name)
+static enum pdg_code read_fail(struct pdg_zip *z, const char *name)
 {
 	return pdg_err_sys(z->err, PDG_E_IO, "cannot read '%s'", name);
 }
 
-static enum pdg_code changed(struct zw *z, const char *name)
+static enum pdg_code changed(struct pdg_zip *z, const char *name)
 {
 	return pdg_err_set(z->err, PDG_E_IO, "'%s' changed while it was being archived", name);
 }
@@ -136,100 +148,122 @@ static ssize_t pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
 }
 
 /*
- * One entry. Small files are read once into the buffer (CRC, header, data); larger ones are
- * read twice, once for the CRC that the local header needs and once to write them out, with
- * the CRC checked again, so that a file changing underneath is an error, not a bad ZIP.
+ * One entry: the file at path as name. Small files are read once into the buffer (CRC,
+ * header, data); larger ones are read twice, once for the CRC that the local header needs and
+ * once to write them out, with the CRC checked again, so that a file changing underneath is an
+ * error, not a bad ZIP. want: the size the file must have, or UINT64_MAX: any.
  */
-static enum pdg_code entry(struct zw *z, const char *root, const struct pdg_pdi_file *f,
-			   size_t i, const struct pdg_zip_opts *o)
+static enum pdg_code entry(struct pdg_zip *z, const char *name, const char *path, uint64_t want)
 {
-	char path[PATH_MAX];
+	struct zentry *e;
 	uint32_t crc = 0, again;
 	enum pdg_code rc = PDG_OK;
 	struct stat st;
-	uint64_t off;
+	uint64_t off, size = 0;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", root, f->path);
+	if (z->n == z->cap) {
+		size_t cap = z->cap ? 2 * z->cap : 1024;
+		struct zentry *grown = realloc(z->e, cap * sizeof(*grown));
+
+		if (!grown)
+			return pdg_err_set(z->err, PDG_E_NOMEM, "out of memory");
+		z->e = grown;
+		z->cap = cap;
+	}
+	e = &z->e[z->n];
+	memset(e, 0, sizeof(*e));
+	if (!(e->name = strdup(name)))
+		return pdg_err_set(z->err, PDG_E_NOMEM, "out of memory");
+	z->n++;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
-		rc = read_fail(z, f->path);
+		rc = read_fail(z, name);
 		goto done;
 	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size) {
-		rc = changed(z, f->path);
+	size = (uint64_t)st.st_size;
+	if (!S_ISREG(st.st_mode) || (want != UINT64_MAX && size != want)) {
+		rc = changed(z, name);
 		goto done;
 	}
+	e->size = size;
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	z->lho[i] = z->off;
-	if (f->size <= WHOLE_FILE) {
-		ssize_t n = pread_full(fd, z->buf, (size_t)f->size + 1, 0);
+	e->lho = z->off;
+	if (size <= WHOLE_FILE) {
+		ssize_t n = pread_full(fd, z->buf, (size_t)size + 1, 0);
 
 		if (n < 0) {
-			rc = read_fail(z, f->path);
+			rc = read_fail(z, name);
 			goto done;
 		}
-		if ((uint64_t)n != f->size) {
-			rc = changed(z, f->path);
+		if ((uint64_t)n != size) {
+			rc = changed(z, name);
 			goto done;
 		}
 		crc = crc_of(crc, z->buf, (size_t)n);
-		if (!(rc = local_header(z, f->path, f->size, crc)))
+		if (!(rc = local_header(z, name, size, crc)))
 			rc = out(z, z->buf, (size_t)n);
-		z->crc[i] = crc;
+		e->crc = crc;
 		goto done;
 	}
-	for (off = 0; off < f->size;) {
+	for (off = 0; off < size;) {
 		ssize_t n = pread_full(fd, z->buf, DATA_BLOCK, off);
 
 		if (n <= 0) {
-			rc = n < 0 ? read_fail(z, f->path) : changed(z, f->path);
+			rc = n < 0 ? read_fail(z, name) : changed(z, name);
 			goto done;
 		}
 		crc = crc_of(crc, z->buf, (size_t)n);
 		off += (uint64_t)n;
 	}
-	if ((rc = local_header(z, f->path, f->size, crc)))
+	if (off != size) {
+		rc = changed(z, name);
+		goto done;
+	}
+	if ((rc = local_header(z, name, size, crc)))
 		goto done;
 	again = 0;
-	for (off = 0; off < f->size;) {
-		size_t want = f->size - off < DATA_BLOCK ? (size_t)(f->size - off) : DATA_BLOCK;
-		ssize_t n = pread_full(fd, z->buf, want, off);
+	for (off = 0; off < size;) {
+		size_t len = size - off < DATA_BLOCK ? (size_t)(size - off) : DATA_BLOCK;
+		ssize_t n = pread_full(fd, z->buf, len, off);
 
 		if (n < 0) {
-			rc = read_fail(z, f->path);
+			rc = read_fail(z, name);
 			goto done;
 		}
-		if ((size_t)n != want) {
-			rc = changed(z, f->path);
+		if ((size_t)n != len) {
+			rc = changed(z, name);
 			goto done;
 		}
-		again = crc_of(again, z->buf, want);
-		if ((rc = out(z, z->buf, want)))
+		again = crc_of(again, z->buf, len);
+		if ((rc = out(z, z->buf, len)))
 			goto done;
-		off += want;
+		off += len;
 	}
 	if (again != crc)
-		rc = changed(z, f->path);
-	z->crc[i] = crc;
+		rc = changed(z, name);
+	e->crc = crc;
 done:
 	if (fd >= 0)
 		close(fd);
-	if (!rc && o && o->entry_done)
-		o->entry_done(o->entry_done_arg, path);
+	if (!rc) {
+		z->bytes += size;
+		if (z->o.entry_done)
+			z->o.entry_done(z->o.entry_done_arg, path);
+	}
 	return rc;
 }
 
 /* Central directory records, gathered in blocks of CD_BUF bytes. */
-static enum pdg_code central(struct zw *z, const struct pdg_pdi_tree *t)
+static enum pdg_code central(struct pdg_zip *z)
 {
 	size_t used = 0;
 	enum pdg_code rc;
 
-	for (size_t i = 0; i < t->n; i++) {
-		const struct pdg_pdi_file *f = &t->files[i];
-		size_t nlen = strlen(f->path);
-		int bsize = f->size >= U32_MAX, boff = z->lho[i] >= U32_MAX;
+	for (size_t i = 0; i < z->n; i++) {
+		const struct zentry *f = &z->e[i];
+		size_t nlen = strlen(f->name);
+		int bsize = f->size >= U32_MAX, boff = f->lho >= U32_MAX;
 		unsigned xlen = (bsize ? 16u : 0u) + (boff ? 8u : 0u);
 		uint8_t *p;
 
@@ -246,7 +280,7 @@ static enum pdg_code central(struct zw *z, const struct pdg_pdi_tree *t)
 		p = put16(p, 0);             /* stored */
 		p = put16(p, 0);             /* time */
 		p = put16(p, z->date);
-		p = put32(p, z->crc[i]);
+		p = put32(p, f->crc);
 		p = put32(p, bsize ? U32_MAX : (uint32_t)f->size);
 		p = put32(p, bsize ? U32_MAX : (uint32_t)f->size);
 		p = put16(p, (unsigned)nlen);
@@ -255,8 +289,8 @@ static enum pdg_code central(struct zw *z, const struct pdg_pdi_tree *t)
 		p = put16(p, 0);             /* disk */
 		p = put16(p, 0);             /* internal attributes */
 		p = put32(p, (uint32_t)0100644 << 16);
-		p = put32(p, boff ? U32_MAX : (uint32_t)z->lho[i]);
-		memcpy(p, f->path, nlen);
+		p = put32(p, boff ? U32_MAX : (uint32_t)f->lho);
+		memcpy(p, f->name, nlen);
 		p += nlen;
 		if (xlen) {
 			p = put16(p, 0x0001);
@@ -266,7 +300,7 @@ static enum pdg_code central(struct zw *z, const struct pdg_pdi_tree *t)
 				p = put64(p, f->size);
 			}
 			if (boff)
-				p = put64(p, z->lho[i]);
+				p = put64(p, f->lho);
 		}
 		used = (size_t)(p - z->buf);
 	}
@@ -274,7 +308,7 @@ static enum pdg_code central(struct zw *z, const struct pdg_pdi_tree *t)
 }
 
 /* End of central directory, with the zip64 record and locator when a field overflows. */
-static enum pdg_code end(struct zw *z, uint64_t n, uint64_t cd_off, uint64_t cd_size)
+static enum pdg_code end(struct pdg_zip *z, uint64_t n, uint64_t cd_off, uint64_t cd_size)
 {
 	uint8_t e[56 + 20 + 22], *p = e;
 	int big = n >= U16_MAX || cd_off >= U32_MAX || cd_size >= U32_MAX;
@@ -315,60 +349,128 @@ static uint16_t dos_date(const struct pdg_zip_opts *o)
 	return (uint16_t)(((o->year - 1980) << 9) | (o->month << 5) | o->day);
 }
 
+enum pdg_code pdg_zip_open(struct pdg_zip **zp, const struct pdg_zip_opts *o,
+			   pdg_zip_write_fn write, void *wctx, struct pdg_err *err)
+{
+	struct pdg_zip *z;
+
+	*zp = NULL;
+	if (o && o->year && (o->year < 1980 || o->year > 2107 || o->month < 1 || o->month > 12 ||
+			     o->day < 1 || o->day > 31))
+		return pdg_err_set(err, PDG_E_INVALID, "bad ZIP entry date");
+	if (!(z = calloc(1, sizeof(*z))) || !(z->buf = malloc(WHOLE_FILE + 1))) {
+		free(z);
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	}
+	z->write = write;
+	z->wctx = wctx;
+	if (o)
+		z->o = *o;
+	z->date = dos_date(o);
+	*zp = z;
+	return PDG_OK;
+}
+
+static enum pdg_code failed(struct pdg_err *err)
+{
+	return pdg_err_set(err, PDG_E_INVALID, "the ZIP failed or was closed before");
+}
+
+enum pdg_code pdg_zip_add(struct pdg_zip *z, const char *name, const char *path,
+			  struct pdg_err *err)
+{
+	enum pdg_code rc;
+
+	if (z->done)
+		return failed(err);
+	if (!pdg_pdi_path_safe(name))
+		rc = pdg_err_set(err, PDG_E_INVALID, "'%s' is not a portable ZIP entry name", name);
+	else if (z->n >= PDG_PDI_MAX_FILES)
+		rc = pdg_err_set(err, PDG_E_LIMIT, "more than %u entries", PDG_PDI_MAX_FILES);
+	else
+		z->err = err, rc = entry(z, name, path, UINT64_MAX);
+	z->done = rc != PDG_OK;
+	return rc;
+}
+
+enum pdg_code pdg_zip_add_tree(struct pdg_zip *z, const char *root, const char *skip,
+			       struct pdg_err *err)
+{
+	size_t skip_len = skip ? strlen(skip) : 0;
+	struct pdg_pdi_tree t;
+	enum pdg_code rc;
+
+	if (z->done)
+		return failed(err);
+	z->err = err;
+	rc = pdg_pdi_tree_read(root, &t, err);
+	for (size_t i = 0; !rc && i < t.n; i++) {
+		if (!t.files[i].regular)
+			rc = pdg_err_set(err, PDG_E_INVALID, "'%s' is not a regular file",
+					 t.files[i].path);
+		else if (!pdg_pdi_path_safe(t.files[i].path))
+			rc = pdg_err_set(err, PDG_E_INVALID, "'%s' is not a portable ZIP entry name",
+					 t.files[i].path);
+	}
+	if (!rc && z->n + t.n > PDG_PDI_MAX_FILES)
+		rc = pdg_err_set(err, PDG_E_LIMIT, "more than %u entries", PDG_PDI_MAX_FILES);
+	for (size_t i = 0; !rc && i < t.n; i++) {
+		char path[PATH_MAX];
+
+		if (skip_len && !strncmp(t.files[i].path, skip, skip_len))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, t.files[i].path);
+		rc = entry(z, t.files[i].path, path, t.files[i].size);
+	}
+	pdg_pdi_tree_release(&t);
+	z->done = rc != PDG_OK;
+	return rc;
+}
+
+enum pdg_code pdg_zip_close(struct pdg_zip *z, struct pdg_zip_stats *st, struct pdg_err *err)
+{
+	uint64_t cd_off;
+	enum pdg_code rc;
+
+	if (z->done)
+		return failed(err);
+	z->done = 1;
+	z->err = err;
+	cd_off = z->off;
+	if ((rc = central(z)) || (rc = end(z, z->n, cd_off, z->off - cd_off)))
+		return rc;
+	if (st) {
+		st->entries = z->n;
+		st->bytes = z->bytes;
+	}
+	return PDG_OK;
+}
+
+void pdg_zip_free(struct pdg_zip *z)
+{
+	if (!z)
+		return;
+	for (size_t i = 0; i < z->n; i++)
+		free(z->e[i].name);
+	free(z->e);
+	free(z->buf);
+	free(z);
+}
+
 enum pdg_code pdg_pdi_zip_stream(const char *stage, const struct pdg_zip_opts *o,
 				 pdg_zip_write_fn write, void *wctx, struct pdg_zip_stats *st,
 				 struct pdg_err *err)
 {
-	struct zw z = { .write = write, .wctx = wctx, .err = err };
-	struct pdg_pdi_tree t;
+	struct pdg_zip *z;
 	enum pdg_code rc;
-	uint64_t cd_off;
 
 	if (st)
 		memset(st, 0, sizeof(*st));
-	if (o && o->year && (o->year < 1980 || o->year > 2107 || o->month < 1 || o->month > 12 ||
-			     o->day < 1 || o->day > 31))
-		return pdg_err_set(err, PDG_E_INVALID, "bad ZIP entry date");
-	z.date = dos_date(o);
-	rc = pdg_pdi_tree_read(stage, &t, err);
-	if (rc)
-		goto out;
-	for (size_t i = 0; i < t.n; i++) {
-		if (!t.files[i].regular) {
-			rc = pdg_err_set(err, PDG_E_INVALID, "'%s' is not a regular file",
-					 t.files[i].path);
-			goto out;
-		}
-		if (!pdg_pdi_path_safe(t.files[i].path)) {
-			rc = pdg_err_set(err, PDG_E_INVALID, "'%s' is not a portable ZIP entry name",
-					 t.files[i].path);
-			goto out;
-		}
-	}
-	z.crc = calloc(t.n + 1, sizeof(*z.crc));
-	z.lho = calloc(t.n + 1, sizeof(*z.lho));
-	z.buf = malloc(WHOLE_FILE + 1);
-	if (!z.crc || !z.lho || !z.buf) {
-		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < t.n; i++) {
-		if ((rc = entry(&z, stage, &t.files[i], i, o)))
-			goto out;
-		if (st) {
-			st->entries = i + 1;
-			st->bytes += t.files[i].size;
-		}
-	}
-	cd_off = z.off;
-	if ((rc = central(&z, &t)))
-		goto out;
-	rc = end(&z, t.n, cd_off, z.off - cd_off);
-out:
-	free(z.buf);
-	free(z.lho);
-	free(z.crc);
-	pdg_pdi_tree_release(&t);
+	if ((rc = pdg_zip_open(&z, o, write, wctx, err)))
+		return rc;
+	if (!(rc = pdg_zip_add_tree(z, stage, NULL, err)))
+		rc = pdg_zip_close(z, st, err);
+	pdg_zip_free(z);
 	return rc;
 }
 

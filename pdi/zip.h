@@ -30,6 +30,42 @@ typedef enum pdg_code (*pdg_zip_write_fn)(void *ctx, const uint8_t *buf, size_t 
 					  struct pdg_err *err);
 
 /*
+ * A ZIP written entry by entry, in a single pass that needs no seeking, with the layout of
+ * docs/formats.md "ZIP". Memory: one 8 MiB buffer and, per entry, its name and 20 bytes.
+ */
+struct pdg_zip;
+
+/*
+ * Start a ZIP whose bytes go through write(wctx, ...); o (copied) may be NULL. Nothing is
+ * written yet. A bad date: PDG_E_INVALID. Free *z with pdg_zip_free.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_zip_open(struct pdg_zip **z, const struct pdg_zip_opts *o,
+					  pdg_zip_write_fn write, void *wctx, struct pdg_err *err);
+
+/*
+ * Append the regular file at path as the entry name (a portable name, else PDG_E_INVALID),
+ * then call o->entry_done. The caller keeps names unique. A file that changes while it is
+ * archived, or cannot be read: PDG_E_IO. After any failure only pdg_zip_free is allowed.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_zip_add(struct pdg_zip *z, const char *name, const char *path,
+					 struct pdg_err *err);
+
+/*
+ * Append every file below root (sorted by path in byte order) but those whose path starts with
+ * skip (NULL: none), named by their paths relative to root. Bad names or non-regular files
+ * anywhere below root: PDG_E_INVALID before any of its bytes is written.
+ */
+PDG_MUST_CHECK enum pdg_code pdg_zip_add_tree(struct pdg_zip *z, const char *root,
+					      const char *skip, struct pdg_err *err);
+
+/* Write the central directory and the end records; st (may be NULL) receives the totals. */
+PDG_MUST_CHECK enum pdg_code pdg_zip_close(struct pdg_zip *z, struct pdg_zip_stats *st,
+					   struct pdg_err *err);
+
+/* Free z (NULL: nothing). */
+void pdg_zip_free(struct pdg_zip *z);
+
+/*
  * Stream every file below stage (sorted by path in byte order, no folder entries) as one ZIP
  * through write(wctx, ...), in a single pass that needs no seeking: method STORE, sizes and
  * CRC-32 in every local header (no data descriptors), the fixed entry date, UNIX file mode

@@ -33,8 +33,9 @@ struct job {
 	struct pdg_project proj;
 	char stage[4096];        /* state/export/<PKG>: de-identified copies, file set, ZIP */
 	char deid_dir[4200], set_dir[4200];
-	char **files;            /* de-identified instances, sorted */
+	char **files;            /* de-identified instances, in input order */
 	size_t nfiles;
+	char (*file_ids)[PDG_DICOMDIR_FILE_ID_MAX]; /* of files[i] */
 	char date[16];           /* the export's UTC date, YYYY-MM-DD */
 	struct pdg_zip_opts zo;  /* the same date for the ZIP entries */
 	struct pdg_seal *seal;
@@ -233,45 +234,32 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 }
 
 /*
- * The directory keys and hashes the batch kept for each de-identified file (Ennnnnn.dcm is
- * input n), in j->files order: pointers into the batch's outputs (valid while it lives), and
- * *sha (freed with the result); NULL when one is missing (the file set then reads the files).
+ * The directory keys and hash the batch kept for the de-identified file path (Ennnnnn.dcm is
+ * input n): *k points into the batch's outputs (valid while it lives); NULL when missing
+ * (the file set then reads the file).
  */
-static const struct pdg_dicomdir_keys **kept_keys(const struct job *j,
-						  struct pdg_fileset_hash **sha)
+static const struct pdg_dicomdir_keys *kept_keys(const struct job *j, const char *path,
+						 struct pdg_fileset_hash *sha)
 {
 	const struct pdg_batch *b = &j->r->batch;
-	const struct pdg_dicomdir_keys **k;
+	const char *name = strrchr(path, '/');
+	char *end = NULL;
+	unsigned long n;
 
-	*sha = NULL;
-	if (!b->outputs || !j->nfiles || !(k = malloc(j->nfiles * sizeof(*k))))
+	name = name ? name + 1 : path;
+	n = name[0] == 'E' ? strtoul(name + 1, &end, 10) : 0;
+	if (!b->outputs || !n || n > b->in.n || !end || strcmp(end, ".dcm") ||
+	    !b->outputs[n - 1].keys.sop_instance_uid[0])
 		return NULL;
-	if (!(*sha = malloc(j->nfiles * sizeof(**sha)))) {
-		free(k);
-		return NULL;
-	}
-	for (size_t i = 0; i < j->nfiles; i++) {
-		const char *name = strrchr(j->files[i], '/');
-		char *end = NULL;
-		unsigned long n;
-
-		name = name ? name + 1 : j->files[i];
-		n = name[0] == 'E' ? strtoul(name + 1, &end, 10) : 0;
-		if (!n || n > b->in.n || !end || strcmp(end, ".dcm") ||
-		    !b->outputs[n - 1].keys.sop_instance_uid[0]) {
-			free(k);
-			free(*sha);
-			*sha = NULL;
-			return NULL;
-		}
-		k[i] = &b->outputs[n - 1].keys;
-		memcpy((*sha)[i].sha256, b->outputs[n - 1].sha256, 32);
-		(*sha)[i].size = b->outputs[n - 1].size;
-	}
-	return k;
+	memcpy(sha->sha256, b->outputs[n - 1].sha256, 32);
+	sha->size = b->outputs[n - 1].size;
+	return &b->outputs[n - 1].keys;
 }
 
-/* The IHE PDI file set in the stage (the instances are hard links to the de-identified files). */
+/*
+ * The IHE PDI file set in the stage (the instances are hard links to the de-identified files),
+ * instances added in input order; j->file_ids receives their File IDs in that order.
+ */
 static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 {
 	struct pdg_fileset_opts fo = {
@@ -281,22 +269,24 @@ static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 		.deid_profile_version = PDG_VERSION,
 		.created = j->date,
 	};
-	const struct pdg_dicomdir_keys **keys;
-	struct pdg_fileset_hash *sha;
+	struct pdg_fileset *fs = NULL;
 	enum pdg_code rc;
 
 	progress(j, "building", 0, 1);
 	pdg_xs_enter(&j->r->times, PDG_XS_FILESET);
-	keys = kept_keys(j, &sha);
-	if (keys)
-		rc = pdg_fileset_build_keyed(j->set_dir, (const char *const *)j->files, keys,
-					     sha, j->nfiles, &fo,
-					     &j->r->counts, err);
+	if (!(j->file_ids = calloc(j->nfiles, sizeof(*j->file_ids))))
+		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 	else
-		rc = pdg_fileset_build(j->set_dir, (const char *const *)j->files, j->nfiles, &fo,
-				       &j->r->counts, err);
-	free(keys);
-	free(sha);
+		rc = pdg_fileset_begin(&fs, j->set_dir, &fo, err);
+	for (size_t i = 0; !rc && i < j->nfiles; i++) {
+		struct pdg_fileset_hash sha;
+		const struct pdg_dicomdir_keys *k = kept_keys(j, j->files[i], &sha);
+
+		rc = pdg_fileset_add(fs, j->files[i], k, k ? &sha : NULL, j->file_ids[i], err);
+	}
+	if (!rc)
+		rc = pdg_fileset_end(fs, &j->r->counts, err);
+	pdg_fileset_free(fs);
 	pdg_xs_leave(&j->r->times);
 	progress(j, "building", 1, 1);
 	/*
@@ -306,6 +296,28 @@ static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
 	 */
 	for (size_t i = 0; !rc && i < j->nfiles; i++)
 		pdg_reaper_add(j->reaper, j->files[i]);
+	return rc;
+}
+
+/* The ZIP: the instances in File ID assignment order, then the other files by path. */
+static enum pdg_code zip_fileset(struct job *j, struct pdg_err *err)
+{
+	struct pdg_zip *z;
+	enum pdg_code rc;
+
+	if ((rc = pdg_zip_open(&z, &j->zo, to_seal, j, err)))
+		return rc;
+	for (size_t i = 0; !rc && i < j->nfiles; i++) {
+		char path[4300];
+
+		snprintf(path, sizeof(path), "%s/%s", j->set_dir, j->file_ids[i]);
+		rc = pdg_zip_add(z, j->file_ids[i], path, err);
+	}
+	if (!rc)
+		rc = pdg_zip_add_tree(z, j->set_dir, "DICOM/", err);
+	if (!rc)
+		rc = pdg_zip_close(z, NULL, err);
+	pdg_zip_free(z);
 	return rc;
 }
 
@@ -401,7 +413,7 @@ static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pd
 	}
 	if (!rc) {
 		pdg_xs_enter(&j->r->times, PDG_XS_ZIP);
-		rc = pdg_pdi_zip_stream(j->set_dir, &j->zo, to_seal, j, NULL, err);
+		rc = zip_fileset(j, err);
 		pdg_xs_leave(&j->r->times);
 	}
 	if (!rc)
@@ -520,6 +532,7 @@ out:
 	for (size_t i = 0; i < j.nfiles; i++)
 		free(j.files[i]);
 	free(j.files);
+	free(j.file_ids);
 	/* the staging copies are de-identified, but nothing is left lying about */
 	pdg_xs_enter(&r->times, PDG_XS_CLEANUP);
 	pdg_reaper_stop(j.reaper);

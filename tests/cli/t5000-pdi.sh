@@ -310,6 +310,25 @@ test_expect_code 1 'build refuses transfer syntaxes no profile admits' '
 	mkdir in && mkct in 7 1 1 1 20200101 +ti &&
 	pdigate pdi build --out set in
 '
+test_expect_success 'File IDs follow the input order: numbers at first sight, by lookup' '
+	I=$TEST_ROOT/in &&
+	pdigate pdi build --out set "$I/ct_2_5_1_2.dcm" "$I/ct_1_2_3_1.dcm" "$I/ct_2_5_1_1.dcm" \
+		"$I/ct_1_1_1_2.dcm" "$I/ct_1_1_2_1.dcm" "$I/ct_1_1_1_1.dcm" >/dev/null &&
+	pdigate pdi verify set >/dev/null &&
+	cmp "$I/ct_2_5_1_2.dcm" set/DICOM/P0000001/S0000001/S0000001/I0000001 &&
+	cmp "$I/ct_1_2_3_1.dcm" set/DICOM/P0000002/S0000001/S0000001/I0000001 &&
+	cmp "$I/ct_2_5_1_1.dcm" set/DICOM/P0000001/S0000001/S0000001/I0000002 &&
+	cmp "$I/ct_1_1_1_2.dcm" set/DICOM/P0000002/S0000002/S0000001/I0000001 &&
+	cmp "$I/ct_1_1_2_1.dcm" set/DICOM/P0000002/S0000002/S0000002/I0000001 &&
+	cmp "$I/ct_1_1_1_1.dcm" set/DICOM/P0000002/S0000002/S0000001/I0000002 &&
+	dcmdump -q set/DICOMDIR | sed -n "s/.*(0004,1500) CS \[\(.*\)\].*/\1/p" >ids &&
+	test "$(wc -l <ids)" -eq 6
+'
+test_expect_success 'a SOP instance given twice is refused with both names' '
+	I=$TEST_ROOT/in && cp "$I/ct_1_1_1_1.dcm" again.dcm &&
+	! pdigate pdi build --out set "$I/ct_1_1_1_1.dcm" "$I/ct_2_5_1_1.dcm" again.dcm 2>err &&
+	grep -q "ct_1_1_1_1.dcm. and .again.dcm. hold the same SOP instance" err
+'
 test_expect_code 1 'build refuses an existing staging folder' '
 	mkdir set && pdigate pdi build --out set "$TEST_ROOT/in"
 '

@@ -43,7 +43,8 @@ records() {
 }
 
 mkdir "$TEST_ROOT/in"
-# series 1: instance numbers missing, 0, 5, missing, 2 (invented 1 and 2 land among them);
+# series 1 (folder S0000001: File IDs follow the input order): instance numbers missing, 0,
+# 5, missing, 2 (invented 1 and 2 land among them);
 # series 2 and patient 2 without series number; series 3 normal
 mk 1 1 1 3 1 "" && mk 1 1 1 3 2 0 && mk 1 1 1 3 3 5 && mk 1 1 1 3 4 "" && mk 1 1 1 3 5 2 &&
 	mk 1 1 2 "" 1 7 && mk 1 1 3 1 1 1 && mk 2 1 1 "" 1 ""
@@ -54,9 +55,12 @@ test_expect_success 'the same records as dcmgpdir over the same files in File ID
 	records "$TEST_ROOT/s/DICOMDIR" >a && records "$TEST_ROOT/d2" >b && diff a b &&
 	test "$(grep -c "CS \[IMAGE\]" a)" -eq 8
 '
+# added in File ID order: I0000001 (no number: invented 1), I0000002 (0) before it, I0000003 (5)
+# after, I0000004 (no number: placed last, then given the invented 2), I0000005 (2) before 5
 test_expect_success 'records out of File ID order where DCMTK puts them' '
 	records "$TEST_ROOT/s/DICOMDIR" | grep -E "ReferencedFileID|InstanceNumber" |
-		sed -n "s/.*\[\(.*\)\].*/\1/p" | paste - - | grep "S0000003.I" >order && cat order &&
-	test "$(cut -f2 order | tr "\n" " ")" = "0 1 2 2 5 "
+		sed -n "s/.*\[\(.*\)\].*/\1/p" | paste - - |
+		grep "P0000001.S0000001.S0000001.I" >order && cat order &&
+	test "$(cut -f2 order | tr "\n" " ")" = "0 1 2 5 2 "
 '
 test_done

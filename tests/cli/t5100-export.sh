@@ -95,6 +95,33 @@ test_expect_success 'the packaged instances equal pdigate deid output for the sa
 	(cd set && find DICOM -type f -exec sha256sum {} + | cut -d" " -f1 | sort) >b &&
 	test -s a && cmp a b
 '
+# unseal OUT MEDIUM: the plaintext ZIP of the package exported to MEDIUM (ids in MEDIUM.out)
+unseal() {
+	P=$(sed -n 1p "$2.out") && T=$(sed -n 2p "$2.out") &&
+	cat "$2/PDIGATE/$P".0* | age -d -i "$W/dc.key" -o "$1.age" && secret_of "$T" >"$1.pass" &&
+	$TTY "$1.pass" age -d -o "$1" "$1.age" >/dev/null 2>&1
+}
+test_expect_success 'one worker or four: the same ZIP bytes but the package id' '
+	mkdir m1 m4 &&
+	pdigate export --home "$H" --project p1 --medium m1 --jobs 1 --show-token "$W/in" >m1.out &&
+	pdigate export --home "$H" --project p1 --medium m4 --jobs 4 --show-token "$W/in" >m4.out &&
+	unseal one.zip m1 && unseal four.zip m4 &&
+	python3 - one.zip four.zip "$(sed -n 1p m1.out)" "$(sed -n 1p m4.out)" <<-"PY"
+	import sys, zipfile
+	a, b = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2])
+	names = [i.filename for i in a.infolist()]
+	assert names == [i.filename for i in b.infolist()], "entry order differs"
+	assert names[0].startswith("DICOM/") and names[12] == "DICOMDIR", names
+	for n in names:
+	    x, y = a.read(n), b.read(n)
+	    if n == "PDIGATE.JSN":
+	        x = x.replace(sys.argv[3].encode(), b"PKG")
+	        y = y.replace(sys.argv[4].encode(), b"PKG")
+	    assert x == y, n
+	bx, by = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+	assert len(bx) == len(by) and bx.replace(sys.argv[3].encode(), b"") != bx
+	PY
+'
 test_expect_success 'pdigate-fetch open unpacks and lists the studies' '
 	mkdir m && export_ok m && open_pkg m out >list &&
 	test -f "out/$PKG/DICOMDIR" && pdigate pdi verify "out/$PKG" &&
