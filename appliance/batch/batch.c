@@ -140,9 +140,71 @@ static void add_link(struct pdg_batch_run *r, const struct pdg_deid_link *l)
 	b->nlinks++;
 }
 
+/* Whether an input before this one handed over the same new SOP instance; if not, note it. */
+static int handed_before(struct pdg_batch_run *r, size_t index)
+{
+	const uint8_t *h = r->uid_hash[index];
+	size_t m = r->handed_cap - 1, x = 0;
+
+	for (int i = 0; i < 8; i++)
+		x = x << 8 | h[i];
+	for (x &= m; r->handed[x]; x = (x + 1) & m)
+		if (!memcmp(r->uid_hash[r->handed[x] - 1], h, PDG_BATCH_UID_HASH))
+			return 1;
+	r->handed[x] = index + 1;
+	return 0;
+}
+
+/* Streaming: hand over every input of the finished prefix, in input order. */
+static void hand_over(struct pdg_batch_run *r)
+{
+	const struct pdg_inputs *in = &r->b->in;
+
+	while (r->next_ready < in->n && (r->finished[r->next_ready] ||
+					 in->v[r->next_ready].outcome != PDG_OUTCOME_PENDING)) {
+		size_t i = r->next_ready++;
+		char path[4096 + PDG_BATCH_NAME_MAX];
+
+		if (in->v[i].outcome == PDG_OUTCOME_EXPORTED && !handed_before(r, i)) {
+			char name[PDG_BATCH_NAME_MAX];
+
+			pdg_batch_tmp_name(name, PDG_KIND_EXPORT, i);
+			snprintf(path, sizeof(path), "%s/%s", r->opts->out_dir, name);
+			r->opts->ready(r->opts->stream_arg, i, path);
+		} else {
+			r->opts->ready(r->opts->stream_arg, i, NULL);
+		}
+	}
+}
+
+static enum pdg_code started(void *arg, struct pdg_err *err)
+{
+	struct pdg_batch_run *r = arg;
+	enum pdg_code rc = r->opts->started ? r->opts->started(r->opts->stream_arg, err)
+					    : PDG_OK;
+
+	if (!rc && r->opts->ready)
+		hand_over(r); /* the inputs decided before the batch (skipped) */
+	return rc;
+}
+
+static void record(struct pdg_batch_run *r, size_t index, const void *reply,
+		   enum pdg_pool_loss loss);
+
 static void done(void *arg, size_t index, const void *reply, enum pdg_pool_loss loss)
 {
 	struct pdg_batch_run *r = arg;
+
+	record(r, index, reply, loss);
+	if (r->opts->ready) {
+		r->finished[index] = 1;
+		hand_over(r);
+	}
+}
+
+static void record(struct pdg_batch_run *r, size_t index, const void *reply,
+		   enum pdg_pool_loss loss)
+{
 	struct pdg_input *in = &r->b->in.v[index];
 	const struct pdg_batch_reply *rep = reply;
 
@@ -378,13 +440,17 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 		/* the keys travel only when asked for (they are the reply's tail) */
 		.reply_size = opts->keep_keys ? sizeof(struct pdg_batch_reply)
 					      : offsetof(struct pdg_batch_reply, out),
+		.fork_server = opts->ready != NULL,
 	};
 	struct pdg_pool_ops ops = {
 		.path_of = path_of, .work = pdg_batch_work, .done = done, .progress = progress,
+		.started = started,
 	};
 	size_t *todo = NULL, ntodo = 0;
 	enum pdg_code rc;
 
+	if (opts->ready && (!opts->keep_keys || !opts->no_flush))
+		return pdg_err_set(err, PDG_E_INVALID, "streaming needs keep_keys and no_flush");
 	rc = pdg_batch_outdir_open(&r, opts->out_dir, err);
 	if (rc)
 		goto out;
@@ -394,15 +460,24 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 	r.risk = calloc(b->in.n + 1, sizeof(*r.risk));
 	free(b->outputs);
 	b->outputs = opts->keep_keys ? calloc(b->in.n + 1, sizeof(*b->outputs)) : NULL;
+	if (opts->ready) {
+		for (r.handed_cap = 1024; r.handed_cap <= 2 * b->in.n; r.handed_cap *= 2)
+			;
+		r.handed = calloc(r.handed_cap, sizeof(*r.handed));
+		r.finished = calloc(b->in.n + 1, 1);
+	}
 	if (!todo || !r.exported_idx || !r.uid_hash || !r.risk ||
-	    (opts->keep_keys && !b->outputs)) {
+	    (opts->keep_keys && !b->outputs) || (opts->ready && (!r.handed || !r.finished))) {
 		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory preparing the batch");
 		goto out;
 	}
 	for (size_t i = 0; i < b->in.n; i++)
 		if (b->in.v[i].outcome == PDG_OUTCOME_PENDING)
 			todo[ntodo++] = i;
-	rc = pdg_pool_run(&po, &ops, &r, todo, ntodo, err);
+	if (ntodo)
+		rc = pdg_pool_run(&po, &ops, &r, todo, ntodo, err);
+	else
+		rc = started(&r, err); /* the pool runs nothing, not even started */
 	if (rc)
 		goto out;
 	if (r.fatal) {
@@ -432,6 +507,8 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 		}
 	}
 out:
+	free(r.handed);
+	free(r.finished);
 	free(todo);
 	free(r.exported_idx);
 	free(r.uid_hash);

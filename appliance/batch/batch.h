@@ -51,6 +51,20 @@ struct pdg_batch_opts {
 	/* called in the parent after each file (may be NULL) */
 	void (*progress)(void *arg, size_t finished, size_t total);
 	void *progress_arg;
+	/*
+	 * Streaming (needs keep_keys and no_flush; may be NULL): the workers are forked by a fork
+	 * server (pool.h), then started(stream_arg) runs in the parent: from then on the caller
+	 * may run threads. An error stops the batch before any file is worked on. Then ready is
+	 * called in the parent for every input, in input order, as soon as it and every input
+	 * before it are finished: path is its de-identified file (under its temporary name in
+	 * out_dir, valid during the call) when it is exported and is not an instance an earlier
+	 * input exported already (those are dropped afterwards, as always: the first in input
+	 * order stays), else NULL. A file given to ready is the caller's: the batch neither names
+	 * it nor counts it in the output folder's check; the caller may remove it.
+	 */
+	enum pdg_code (*started)(void *arg, struct pdg_err *err);
+	void (*ready)(void *arg, size_t index, const char *path);
+	void *stream_arg;
 };
 
 /* What the file set needs of one exported output, as the worker wrote it. */

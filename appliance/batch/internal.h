@@ -37,6 +37,12 @@ struct pdg_batch_run {
 	size_t nexported_idx;
 	struct pdg_risk_record *risk; /* per input, parent side; wiped at the end */
 	size_t ncap_links;
+	/* streaming (opts->ready): inputs finished, the next one to hand over, and the new
+	   SOP Instance UID hashes handed over (open addressing, index + 1, 0: free) */
+	uint8_t *finished;
+	size_t next_ready;
+	size_t *handed;
+	size_t handed_cap;            /* a power of two, > 2 x inputs */
 	enum pdg_code fatal;          /* first error that stops the batch (parent side) */
 	struct pdg_err fatal_err;
 };

@@ -203,6 +203,8 @@ enum pdg_code pdg_batch_publish(const struct pdg_batch_run *r, struct pdg_err *e
 		enum pdg_batch_kind kind;
 		int dfd;
 
+		if (e->outcome == PDG_OUTCOME_EXPORTED && r->opts->ready)
+			continue; /* handed over: the caller's file */
 		if (e->outcome == PDG_OUTCOME_EXPORTED)
 			kind = PDG_KIND_EXPORT;
 		else if (e->outcome == PDG_OUTCOME_QUARANTINED)
@@ -354,6 +356,8 @@ enum pdg_code pdg_batch_outdir_check(const struct pdg_batch_run *r, struct pdg_e
 	if (count_names(r->outfd, PDG_KIND_EXPORT, PDG_BATCH_QUARANTINE, &e, &oe) ||
 	    count_names(r->qfd, PDG_KIND_QUARANTINE, PDG_BATCH_REASONS, &q, &oq))
 		return pdg_err_sys(err, PDG_E_IO, "cannot list the output folder");
+	if (r->opts->ready)
+		e = b->exported, oe = 0; /* the exported files were handed over (opts->ready) */
 	if (e != b->exported || q != b->quarantined || oe || oq)
 		return pdg_err_set(err, PDG_E_INTERNAL,
 				   "consistency check failed: the output folder holds %zu exported "

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,7 +43,20 @@ struct pool {
 	struct worker w[PDG_POOL_MAX_JOBS];
 	unsigned nw;
 	size_t msg_bytes; /* HDR_BYTES + reply_size */
-	pid_t parent;
+	pid_t parent;     /* the process workers are children of (the fork server's, if any) */
+	pid_t server;     /* the fork server, 0: none (workers are forked here) */
+	int sock;         /* to the fork server, -1: none */
+};
+
+/* What the pool asks of its fork server, and the answer (with two descriptors for SPAWN). */
+enum { SRV_SPAWN = 1, SRV_KILL, SRV_WAIT };
+struct srv_req {
+	int op;
+	pid_t pid;
+};
+struct srv_rep {
+	pid_t pid; /* SPAWN: the worker, 0: failed */
+	int err;   /* errno of a failed SPAWN */
 };
 
 static uint64_t now_ms(void)
@@ -161,8 +175,11 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Start a process for slot w. Returns 0, or -1 with errno set (slot left empty). */
-static int spawn(struct pool *p, struct worker *w)
+/*
+ * Fork a worker with a pipe each way: in the parent, *req and *rep receive its ends. Returns
+ * the pid, or -1 with errno set.
+ */
+static pid_t fork_worker(struct pool *p, int *req, int *rep)
 {
 	int a[2], b[2];
 	pid_t pid;
@@ -191,27 +208,185 @@ static int spawn(struct pool *p, struct worker *w)
 			close_fd(&p->w[i].req);
 			close_fd(&p->w[i].rep);
 		}
+		close_fd(&p->sock);
 		close(a[1]);
 		close(b[0]);
 		worker_main(p, a[0], b[1]);
 	}
 	close(a[0]);
 	close(b[1]);
-	fcntl(b[0], F_SETFL, fcntl(b[0], F_GETFL) | O_NONBLOCK);
+	*req = a[1];
+	*rep = b[0];
+	return pid;
+}
+
+/*
+ * The fork server: a process forked by the pool before its user starts any thread, so that it
+ * has one thread and a consistent copy of every lock. It forks each worker (including the
+ * replacements of crashed ones, which the parent may need while its threads run: a fork in a
+ * threaded process copies only the calling thread, and a child of that copy could block
+ * forever on a lock, malloc's or OpenSSL's, that another thread held at that moment), passes
+ * the pipe ends back over sock (SCM_RIGHTS), and kills and reaps its children on request, so
+ * that a pid the parent signals is never one the system has reused. Never returns.
+ */
+static void server_main(struct pool *p, int sock)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != p->parent)
+		_exit(1);
+	p->parent = getpid(); /* the workers' parent, which they check */
+	p->sock = sock;       /* closed in the workers */
+	for (;;) {
+		struct srv_req q;
+		struct srv_rep a = { 0 };
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(2 * sizeof(int))];
+		} cm;
+		struct iovec iov = { .iov_base = &a, .iov_len = sizeof(a) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n = recv(sock, &q, sizeof(q), 0);
+		int fds[2] = { -1, -1 };
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0); /* the pool has ended */
+		if ((size_t)n != sizeof(q))
+			_exit(1);
+		if (q.op == SRV_SPAWN) {
+			a.pid = fork_worker(p, &fds[0], &fds[1]);
+			if (a.pid < 0) {
+				a.err = errno;
+				a.pid = 0;
+			} else {
+				memset(&cm, 0, sizeof(cm));
+				m.msg_control = cm.buf;
+				m.msg_controllen = sizeof(cm.buf);
+				cm.h.cmsg_level = SOL_SOCKET;
+				cm.h.cmsg_type = SCM_RIGHTS;
+				cm.h.cmsg_len = CMSG_LEN(2 * sizeof(int));
+				memcpy(CMSG_DATA(&cm.h), fds, sizeof(fds));
+			}
+		} else if ((q.op == SRV_KILL || q.op == SRV_WAIT) && q.pid > 0) {
+			if (q.op == SRV_KILL)
+				kill(q.pid, SIGKILL);
+			while (waitpid(q.pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		} else {
+			_exit(1);
+		}
+		while (sendmsg(sock, &m, MSG_NOSIGNAL) < 0)
+			if (errno != EINTR)
+				_exit(1);
+		if (fds[0] >= 0) {
+			close(fds[0]);
+			close(fds[1]);
+		}
+	}
+}
+
+/* Start the fork server (before the pool's user starts threads). -1 with errno on failure. */
+static int start_server(struct pool *p)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		server_main(p, sv[1]);
+	}
+	close(sv[1]);
+	p->sock = sv[0];
+	p->server = pid;
+	return 0;
+}
+
+/* One request to the fork server and its answer; fds[2] receives SPAWN's descriptors. */
+static int ask_server(struct pool *p, int op, pid_t pid, struct srv_rep *a, int *fds)
+{
+	struct srv_req q = { .op = op, .pid = pid };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} cm;
+	struct iovec iov = { .iov_base = a, .iov_len = sizeof(*a) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			    .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	while (send(p->sock, &q, sizeof(q), MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -1;
+	while ((n = recvmsg(p->sock, &m, MSG_CMSG_CLOEXEC)) < 0)
+		if (errno != EINTR)
+			return -1;
+	if ((size_t)n != sizeof(*a) || (m.msg_flags & MSG_CTRUNC)) {
+		errno = EPROTO;
+		return -1;
+	}
+	c = CMSG_FIRSTHDR(&m);
+	if (op == SRV_SPAWN && a->pid > 0) {
+		if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
+			errno = EPROTO;
+			return -1;
+		}
+		memcpy(fds, CMSG_DATA(c), 2 * sizeof(int));
+	} else if (op == SRV_SPAWN) {
+		errno = a->err ? a->err : EAGAIN;
+		return -1;
+	}
+	return 0;
+}
+
+/* Start a process for slot w. Returns 0, or -1 with errno set (slot left empty). */
+static int spawn(struct pool *p, struct worker *w)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (p->server) {
+		struct srv_rep a;
+
+		if (ask_server(p, SRV_SPAWN, 0, &a, fds))
+			return -1;
+		pid = a.pid;
+	} else if ((pid = fork_worker(p, &fds[0], &fds[1])) < 0) {
+		return -1;
+	}
+	fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
 	w->pid = pid;
-	w->req = a[1];
-	w->rep = b[0];
+	w->req = fds[0];
+	w->rep = fds[1];
 	w->busy = 0;
 	w->got = 0;
 	return 0;
 }
 
 /* End the process of slot w (killing it if asked) and reap it. */
-static void reap(struct worker *w, int kill_it)
+static void reap(struct pool *p, struct worker *w, int kill_it)
 {
 	close_fd(&w->req);
 	close_fd(&w->rep);
-	if (w->pid > 0) {
+	if (w->pid > 0 && p->server) {
+		struct srv_rep a;
+
+		/* the server reaps its own children; if it is gone, so are they (PDEATHSIG) */
+		(void)ask_server(p, kill_it ? SRV_KILL : SRV_WAIT, w->pid, &a, NULL);
+	} else if (w->pid > 0) {
 		if (kill_it)
 			kill(w->pid, SIGKILL);
 		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
@@ -289,7 +464,7 @@ static enum pdg_code run(struct pool *p, const size_t *todo, size_t ntodo, struc
 			if (!w->busy && next < ntodo) {
 				if (send_job(p, w, todo[next])) {
 					/* died before taking the job: the job stays queued */
-					reap(w, 1);
+					reap(p, w, 1);
 					live--;
 					if (++idle_deaths > 2 * p->nw + 3)
 						return pdg_err_set(err, PDG_E_INTERNAL,
@@ -342,7 +517,7 @@ static enum pdg_code run(struct pool *p, const size_t *todo, size_t ntodo, struc
 				int busy = w->busy;
 				size_t index = w->index;
 
-				reap(w, 1);
+				reap(p, w, 1);
 				if (busy) {
 					p->ops->done(p->ctx, index, NULL, PDG_POOL_CRASHED);
 					finished++;
@@ -354,7 +529,7 @@ static enum pdg_code run(struct pool *p, const size_t *todo, size_t ntodo, struc
 			} else if (w->busy && w->deadline <= now) {
 				size_t index = w->index;
 
-				reap(w, 1);
+				reap(p, w, 1);
 				p->ops->done(p->ctx, index, NULL, PDG_POOL_TIMEOUT);
 				finished++;
 			} else {
@@ -387,6 +562,7 @@ enum pdg_code pdg_pool_run(const struct pdg_pool_opts *opts, const struct pdg_po
 	p->ctx = ctx;
 	p->msg_bytes = HDR_BYTES + opts->reply_size;
 	p->parent = getpid();
+	p->sock = -1;
 	p->nw = opts->jobs < ntodo ? opts->jobs : (unsigned)ntodo;
 	for (unsigned i = 0; i < p->nw; i++) {
 		p->w[i].req = p->w[i].rep = -1;
@@ -397,9 +573,21 @@ enum pdg_code pdg_pool_run(const struct pdg_pool_opts *opts, const struct pdg_po
 		}
 	}
 	sigaction(SIGPIPE, &ign, &old);
-	rc = run(p, todo, ntodo, err);
+	if (opts->fork_server && start_server(p))
+		rc = pdg_err_sys(err, PDG_E_IO, "cannot start the worker fork server");
+	else if (ops->started)
+		rc = ops->started(ctx, err);
+	else
+		rc = PDG_OK;
+	if (!rc)
+		rc = run(p, todo, ntodo, err);
 	for (unsigned i = 0; i < p->nw; i++)
-		reap(&p->w[i], rc != PDG_OK); /* idle workers see end of input and exit */
+		reap(p, &p->w[i], rc != PDG_OK); /* idle workers see end of input and exit */
+	if (p->server) {
+		close_fd(&p->sock); /* the server sees the end and exits */
+		while (waitpid(p->server, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
 	sigaction(SIGPIPE, &old, NULL);
 out:
 	for (unsigned i = 0; i < p->nw; i++)

@@ -45,6 +45,12 @@ struct pdg_pool_ops {
 	void (*done)(void *ctx, size_t index, const void *reply, enum pdg_pool_loss loss);
 	/* Run in the parent after each done call with the number of jobs finished (may be NULL). */
 	void (*progress)(void *ctx, size_t finished, size_t total);
+	/*
+	 * Run in the parent once, before the first job is handed out (may be NULL): with
+	 * opts.fork_server, the first moment the caller may start threads. An error ends the
+	 * pool with that error before any job is run (no job is reported).
+	 */
+	enum pdg_code (*started)(void *ctx, struct pdg_err *err);
 };
 
 struct pdg_pool_opts {
@@ -52,6 +58,12 @@ struct pdg_pool_opts {
 	unsigned timeout_ms;    /* per job; 0 means PDG_POOL_DEFAULT_TIMEOUT seconds */
 	uint64_t mem_limit;     /* RLIMIT_AS of each worker in bytes; 0 means no limit */
 	size_t reply_size;      /* bytes, 1..PDG_POOL_MAX_REPLY */
+	/*
+	 * Fork every worker from a fork server process, itself forked before ops->started:
+	 * the parent may then run threads while the pool replaces crashed workers (a fork in a
+	 * threaded process could copy a lock another thread holds). 0: fork here.
+	 */
+	int fork_server;
 };
 
 /*
@@ -61,7 +73,8 @@ struct pdg_pool_opts {
  * work: fork or pipe failure with no worker left (PDG_E_IO), workers dying without holding a
  * job again and again (PDG_E_INTERNAL), PDG_E_NOMEM, or bad options (PDG_E_INVALID).
  * SIGPIPE is ignored while the pool runs. Workers are forked, not executed: they inherit
- * ctx (secrets included) and the memory limit; they die with the parent.
+ * ctx (secrets included, as it was when the pool started with a fork server) and the memory
+ * limit; they die with the parent (and the fork server with it).
  */
 PDG_MUST_CHECK enum pdg_code pdg_pool_run(const struct pdg_pool_opts *opts,
 					  const struct pdg_pool_ops *ops, void *ctx,

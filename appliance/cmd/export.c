@@ -146,6 +146,16 @@ static void trace_stages(const struct pdg_export_result *r)
 		r->hash_times.s[PDG_XS_HASH], r->io_times.s[PDG_XS_WRITE],
 		r->io_times.s[PDG_XS_FSYNC], r->readback_busy, r->seal_times.inner_waited,
 		r->seal_times.outer_waited, r->seal_waited, r->hash_waited);
+	/* the zip thread runs beside the batch (deid) and after it (zip-tail) */
+	fputs("pdigate: zip thread (s):", stderr);
+	total = 0;
+	for (int i = 0; i < PDG_XS_N; i++) {
+		if (!r->zip_times.s[i])
+			continue;
+		fprintf(stderr, " %s %.3f", pdg_xs_name((enum pdg_xs)i), r->zip_times.s[i]);
+		total += r->zip_times.s[i];
+	}
+	fprintf(stderr, " total %.3f\n", total);
 }
 
 static json_t *result_json(const struct pdg_export_result *r, const char *token)

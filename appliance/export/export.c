@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,24 +27,45 @@
 #include "pdi/tree.h"
 #include "pdi/zip.h"
 
+/* One de-identified instance handed over by the batch, in input order. */
+struct handed {
+	size_t index;            /* the input's */
+	char *path;              /* its file in the stage (owned; the file set borrows it) */
+};
+
 /* Everything one export needs between its steps. */
 struct job {
 	const struct pdg_export_opts *o;
 	struct pdg_export_result *r;
 	struct pdg_home_config cfg;
 	struct pdg_project proj;
-	char stage[4096];        /* state/export/<PKG>: de-identified copies, file set, ZIP */
+	char stage[4096];        /* state/export/<PKG>: de-identified copies, file set */
 	char deid_dir[4200], set_dir[4200];
-	char **files;            /* de-identified instances, in input order */
-	size_t nfiles;
-	char (*file_ids)[PDG_DICOMDIR_FILE_ID_MAX]; /* of files[i] */
 	char date[16];           /* the export's UTC date, YYYY-MM-DD */
 	struct pdg_zip_opts zo;  /* the same date for the ZIP entries */
+	struct pdg_fileset_opts fo;
 	struct pdg_seal *seal;
 	struct pdg_xpipe *pipe;  /* to the writer thread */
 	struct pdg_xpipe *hpipe; /* to the hash thread */
 	struct pdg_reaper *reaper; /* removes staged files once sealed */
-	struct pdg_segw *segw;   /* the segments being written (while streaming) */
+	struct pdg_segw w;       /* the segments being written */
+	int segw_opened;         /* w needs pdg_segw_release */
+	/*
+	 * The zip thread: takes the handed-over instances in input order (queue[taken..queued)),
+	 * gives each its File ID and streams it into the ZIP, and at the end adds the DICOMDIR
+	 * and the texts. Guarded by lock: queued, taken, ended, aborted, zip_done, zip_rc/err.
+	 */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct handed *queue;    /* one slot per input */
+	size_t queued, taken;
+	int ended, aborted, zip_done, zip_running;
+	pthread_t zip_thread;
+	enum pdg_code zip_rc;
+	struct pdg_err zip_err;
+	struct pdg_fileset *fs;
+	struct pdg_zip *zip;
+	_Atomic uint64_t zipped; /* plaintext bytes sealed so far (for progress) */
 };
 
 static void progress(const struct job *j, const char *stage, uint64_t done, uint64_t total)
@@ -56,16 +79,13 @@ static void batch_progress(void *arg, size_t finished, size_t total)
 	progress(arg, "de-identifying", finished, total);
 }
 
-/* The ZIP streams into the two age layers; progress counts ZIP bytes against the file set. */
+/* The ZIP streams into the two age layers (on the zip thread: progress is the main thread's). */
 static enum pdg_code to_seal(void *arg, const uint8_t *buf, size_t len, struct pdg_err *err)
 {
 	struct job *j = arg;
-	uint64_t total = j->r->counts.bytes, done;
-	enum pdg_code rc = pdg_seal_write(j->seal, buf, len, err);
 
-	done = pdg_seal_bytes(j->seal);
-	progress(j, "sealing", done < total ? done : total, total);
-	return rc;
+	atomic_fetch_add(&j->zipped, len);
+	return pdg_seal_write(j->seal, buf, len, err);
 }
 
 static enum pdg_code mkdir_p700(const char *path, struct pdg_err *err)
@@ -149,53 +169,257 @@ static enum pdg_code keep_quarantine(struct job *j, struct pdg_err *err)
 	return PDG_OK;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* On the hash thread: the ciphertext's SHA-256, then on to the writer thread. */
+static enum pdg_code hash_then_write(void *ctx, const uint8_t *buf, size_t len,
+				     struct pdg_err *err)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct job *j = ctx;
+	enum pdg_code rc;
+
+	pdg_xs_enter(&j->r->hash_times, PDG_XS_HASH);
+	rc = pdg_segw_hash(&j->w, buf, len, err);
+	pdg_xs_leave(&j->r->hash_times);
+	return rc ? rc : pdg_xpipe_write(j->pipe, buf, len, err);
 }
 
-/* The de-identified instances: E*.dcm in the batch's output folder, sorted. */
-static enum pdg_code list_outputs(struct job *j, struct pdg_err *err)
+/*
+ * On the zip thread: open the way to the medium (segments, writer and hash threads, the two
+ * age layers, whose scrypt header costs this thread, not the batch) and the file set and ZIP
+ * the instances go into.
+ */
+static enum pdg_code open_stream(struct job *j, struct pdg_err *err)
 {
-	DIR *d = opendir(j->deid_dir);
-	struct dirent *e;
-	size_t cap = 0;
+	const char *rcpt[PDG_MAX_RECIPIENTS];
+	char pass[PDG_TOKEN_SECRET_CHARS + 1];
+	enum pdg_code rc;
 
-	if (!d)
-		return pdg_err_sys(err, PDG_E_IO, "cannot read the staging folder");
-	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		char **grown;
-
-		if (e->d_name[0] != 'E' || n < 5 || strcmp(e->d_name + n - 4, ".dcm"))
-			continue;
-		if (j->nfiles == cap) {
-			cap = cap ? 2 * cap : 256;
-			grown = realloc(j->files, cap * sizeof(*j->files));
-			if (!grown)
-				goto nomem;
-			j->files = grown;
-		}
-		if (asprintf(&j->files[j->nfiles], "%s/%s", j->deid_dir, e->d_name) < 0)
-			goto nomem;
-		j->nfiles++;
+	for (size_t i = 0; i < j->proj.nrecipients; i++)
+		rcpt[i] = j->proj.recipients[i];
+	j->segw_opened = 1;
+	if ((rc = pdg_segw_open(&j->w, j->o->medium, j->r->token.pkgid, j->o->segment_size, err)))
+		return rc;
+	pdg_xs_start(&j->r->io_times);
+	pdg_xs_start(&j->r->hash_times);
+	j->w.xs = &j->r->io_times;
+	rc = pdg_xpipe_start(&j->pipe, pdg_segw_write, &j->w, "pdg-write", err);
+	if (!rc)
+		rc = pdg_xpipe_start(&j->hpipe, hash_then_write, j, "pdg-sha256", err);
+	if (!rc) {
+		pdg_token_secret_text(j->r->token.secret, pass);
+		rc = pdg_seal_open(&j->seal, pass, rcpt, j->proj.nrecipients, pdg_xpipe_write,
+				   j->hpipe, &j->r->zip_times, &j->r->seal_times, err);
+		explicit_bzero(pass, sizeof(pass));
 	}
-	closedir(d);
-	if (j->nfiles)
-		qsort(j->files, j->nfiles, sizeof(*j->files), cmp_str);
-	return PDG_OK;
-nomem:
-	closedir(d);
-	return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	if (!rc)
+		rc = pdg_fileset_begin(&j->fs, j->set_dir, &j->fo, err);
+	if (!rc)
+		rc = pdg_zip_open(&j->zip, &j->zo, to_seal, j, err);
+	return rc;
 }
 
+/*
+ * On the zip thread: the instance's File ID (the next in input order), then its ZIP entry
+ * straight from the batch's file, which the reaper then removes (unless the file set had to
+ * keep a link to it: keys without their key dataset, no hash).
+ */
+static enum pdg_code add_instance(struct job *j, const struct handed *h, struct pdg_err *err)
+{
+	const struct pdg_batch_output *out = &j->r->batch.outputs[h->index];
+	const struct pdg_dicomdir_keys *k = out->keys.sop_instance_uid[0] ? &out->keys : NULL;
+	struct pdg_fileset_hash sha = { .size = out->size };
+	char file_id[PDG_DICOMDIR_FILE_ID_MAX];
+	enum pdg_code rc;
+
+	memcpy(sha.sha256, out->sha256, sizeof(sha.sha256));
+	pdg_xs_enter(&j->r->zip_times, PDG_XS_FILESET);
+	rc = pdg_fileset_add(j->fs, h->path, k, k ? &sha : NULL, file_id, err);
+	pdg_xs_leave(&j->r->zip_times);
+	if (rc)
+		return rc;
+	pdg_xs_enter(&j->r->zip_times, PDG_XS_ZIP);
+	rc = pdg_zip_add(j->zip, file_id, h->path, err);
+	pdg_xs_leave(&j->r->zip_times);
+	return rc;
+}
+
+/* On the zip thread, after the last instance: DICOMDIR and texts, their entries, the end. */
+static enum pdg_code finish_zip(struct job *j, struct pdg_err *err)
+{
+	enum pdg_code rc;
+
+	pdg_xs_enter(&j->r->zip_times, PDG_XS_FILESET);
+	rc = pdg_fileset_end(j->fs, &j->r->counts, err);
+	pdg_xs_leave(&j->r->zip_times);
+	if (rc)
+		return rc;
+	if (j->r->counts.instances != j->r->batch.exported)
+		return pdg_err_set(err, PDG_E_INTERNAL, "consistency check failed: %zu instances "
+				   "in the file set, %zu exported", j->r->counts.instances,
+				   j->r->batch.exported);
+	pdg_xs_enter(&j->r->zip_times, PDG_XS_ZIP);
+	rc = pdg_zip_add_tree(j->zip, j->set_dir, "DICOM/", err);
+	if (!rc)
+		rc = pdg_zip_close(j->zip, NULL, err);
+	pdg_xs_leave(&j->r->zip_times);
+	return rc;
+}
+
+/* The zip thread (started by start_stream, ended by end_stream or stop_stream). */
+static void *zip_main(void *arg)
+{
+	struct job *j = arg;
+	struct pdg_err err = { 0 };
+	enum pdg_code rc;
+
+	pdg_xs_start(&j->r->zip_times);
+	rc = open_stream(j, &err);
+	for (;;) {
+		struct handed h;
+
+		pdg_xs_enter(&j->r->zip_times, PDG_XS_IDLE);
+		pthread_mutex_lock(&j->lock);
+		while (!rc && j->taken == j->queued && !j->ended && !j->aborted)
+			pthread_cond_wait(&j->cond, &j->lock);
+		if (rc || j->aborted || (j->taken == j->queued && j->ended)) {
+			pthread_mutex_unlock(&j->lock);
+			pdg_xs_leave(&j->r->zip_times);
+			break;
+		}
+		h = j->queue[j->taken++];
+		pthread_mutex_unlock(&j->lock);
+		pdg_xs_leave(&j->r->zip_times);
+		rc = add_instance(j, &h, &err);
+	}
+	if (!rc) {
+		int aborted;
+
+		pthread_mutex_lock(&j->lock);
+		aborted = j->aborted;
+		pthread_mutex_unlock(&j->lock);
+		/* aborted by on_ready (else nobody reads the error: stop_stream) */
+		rc = aborted ? pdg_err_set(&err, PDG_E_NOMEM, "out of memory handing over a file")
+			     : finish_zip(j, &err);
+	}
+	pdg_xs_stop(&j->r->zip_times);
+	pthread_mutex_lock(&j->lock);
+	j->zip_rc = rc;
+	j->zip_err = err;
+	j->zip_done = 1;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+/* The batch hands over an instance (main thread, in input order). */
+static void on_ready(void *arg, size_t index, const char *path)
+{
+	struct job *j = arg;
+	char *copy;
+
+	if (!path)
+		return; /* not exported */
+	copy = strdup(path);
+	pthread_mutex_lock(&j->lock);
+	if (!copy || j->queued >= j->r->batch.in.n) {
+		free(copy);
+		j->aborted = 1; /* out of memory: the export fails (stop_stream) */
+	} else {
+		j->queue[j->queued++] = (struct handed){ index, copy };
+	}
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/*
+ * The batch's workers run (forked by its fork server): from now on threads may run. Start
+ * the reaper and the zip thread, which starts the sealing threads.
+ */
+static enum pdg_code start_stream(void *arg, struct pdg_err *err)
+{
+	struct job *j = arg;
+	enum pdg_code rc;
+	int e;
+
+	if (!(j->queue = calloc(j->r->batch.in.n + 1, sizeof(*j->queue))))
+		return pdg_err_set(err, PDG_E_NOMEM, "out of memory");
+	if ((rc = pdg_reaper_start(&j->reaper, err)))
+		return rc;
+	j->zo.entry_done_arg = j->reaper;
+	if ((e = pthread_create(&j->zip_thread, NULL, zip_main, j))) {
+		errno = e;
+		return pdg_err_sys(err, PDG_E_IO, "cannot start the zip thread");
+	}
+	j->zip_running = 1;
+	return PDG_OK;
+}
+
+/*
+ * After the batch: no more instances. Wait for the zip thread (reporting the sealing progress:
+ * ZIP bytes against the exported bytes) and take its result.
+ */
+static enum pdg_code end_stream(struct job *j, struct pdg_err *err)
+{
+	uint64_t total = 0;
+	enum pdg_code rc;
+
+	for (size_t i = 0; i < j->r->batch.in.n; i++)
+		if (j->r->batch.in.v[i].outcome == PDG_OUTCOME_EXPORTED)
+			total += j->r->batch.outputs[i].size;
+	pdg_xs_enter(&j->r->times, PDG_XS_STREAM);
+	pthread_mutex_lock(&j->lock);
+	j->ended = 1;
+	pthread_cond_broadcast(&j->cond);
+	while (!j->zip_done) {
+		uint64_t done = atomic_load(&j->zipped);
+		struct timespec ts;
+
+		pthread_mutex_unlock(&j->lock);
+		progress(j, "sealing", done < total ? done : total, total);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200000000L;
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+		pthread_mutex_lock(&j->lock);
+		if (!j->zip_done)
+			pthread_cond_timedwait(&j->cond, &j->lock, &ts);
+	}
+	rc = j->zip_rc;
+	if (rc)
+		*err = j->zip_err;
+	pthread_mutex_unlock(&j->lock);
+	pthread_join(j->zip_thread, NULL);
+	j->zip_running = 0;
+	pdg_xs_leave(&j->r->times);
+	if (!rc)
+		progress(j, "sealing", total, total);
+	return rc;
+}
+
+/* Give up: end the zip thread, whatever it was doing. */
+static void stop_stream(struct job *j)
+{
+	if (!j->zip_running)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->aborted = 1;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	pthread_join(j->zip_thread, NULL);
+	j->zip_running = 0;
+}
+
+/*
+ * De-identify the inputs; each instance, as soon as it and every input before it are done,
+ * goes to the zip thread (on_ready) while the workers go on with the next ones.
+ */
 static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t n,
 				struct pdg_err *err)
 {
 	/* the stage needs no durability: a killed export's stage is removed by the next one */
 	struct pdg_batch_opts bo = { .out_dir = j->deid_dir, .jobs = j->o->jobs, .no_flush = 1,
 				     .progress = batch_progress, .progress_arg = j,
-				     .keep_keys = 1 /* for build_fileset */ };
+				     .keep_keys = 1, /* for the file set */
+				     .started = start_stream, .ready = on_ready, .stream_arg = j };
 	struct pdg_deid_ctx ctx = { 0 };
 	enum pdg_code rc;
 
@@ -225,99 +449,9 @@ static enum pdg_code deidentify(struct job *j, const char *const *inputs, size_t
 	pdg_deid_ctx_release(&ctx);
 	if (!rc)
 		rc = keep_quarantine(j, err);
-	if (!rc)
-		rc = list_outputs(j, err);
-	if (!rc && !j->nfiles)
+	if (!rc && !j->r->batch.exported)
 		rc = pdg_err_set(err, PDG_E_POLICY, "nothing to export: no input could be "
 						    "de-identified");
-	return rc;
-}
-
-/*
- * The directory keys and hash the batch kept for the de-identified file path (Ennnnnn.dcm is
- * input n): *k points into the batch's outputs (valid while it lives); NULL when missing
- * (the file set then reads the file).
- */
-static const struct pdg_dicomdir_keys *kept_keys(const struct job *j, const char *path,
-						 struct pdg_fileset_hash *sha)
-{
-	const struct pdg_batch *b = &j->r->batch;
-	const char *name = strrchr(path, '/');
-	char *end = NULL;
-	unsigned long n;
-
-	name = name ? name + 1 : path;
-	n = name[0] == 'E' ? strtoul(name + 1, &end, 10) : 0;
-	if (!b->outputs || !n || n > b->in.n || !end || strcmp(end, ".dcm") ||
-	    !b->outputs[n - 1].keys.sop_instance_uid[0])
-		return NULL;
-	memcpy(sha->sha256, b->outputs[n - 1].sha256, 32);
-	sha->size = b->outputs[n - 1].size;
-	return &b->outputs[n - 1].keys;
-}
-
-/*
- * The IHE PDI file set in the stage (the instances are hard links to the de-identified files),
- * instances added in input order; j->file_ids receives their File IDs in that order.
- */
-static enum pdg_code build_fileset(struct job *j, struct pdg_err *err)
-{
-	struct pdg_fileset_opts fo = {
-		.site_name = j->cfg.site,
-		.package_id = j->r->token.pkgid,
-		.deid_profile = j->r->profile,
-		.deid_profile_version = PDG_VERSION,
-		.created = j->date,
-	};
-	struct pdg_fileset *fs = NULL;
-	enum pdg_code rc;
-
-	progress(j, "building", 0, 1);
-	pdg_xs_enter(&j->r->times, PDG_XS_FILESET);
-	if (!(j->file_ids = calloc(j->nfiles, sizeof(*j->file_ids))))
-		rc = pdg_err_set(err, PDG_E_NOMEM, "out of memory");
-	else
-		rc = pdg_fileset_begin(&fs, j->set_dir, &fo, err);
-	for (size_t i = 0; !rc && i < j->nfiles; i++) {
-		struct pdg_fileset_hash sha;
-		const struct pdg_dicomdir_keys *k = kept_keys(j, j->files[i], &sha);
-
-		rc = pdg_fileset_add(fs, j->files[i], k, k ? &sha : NULL, j->file_ids[i], err);
-	}
-	if (!rc)
-		rc = pdg_fileset_end(fs, &j->r->counts, err);
-	pdg_fileset_free(fs);
-	pdg_xs_leave(&j->r->times);
-	progress(j, "building", 1, 1);
-	/*
-	 * The file set holds the instances now (hard links, or copies): drop the batch's names,
-	 * so that the ZIP pass, removing each instance once it is sealed, leaves no dirty page of
-	 * the stage for the kernel to write back.
-	 */
-	for (size_t i = 0; !rc && i < j->nfiles; i++)
-		pdg_reaper_add(j->reaper, j->files[i]);
-	return rc;
-}
-
-/* The ZIP: the instances in File ID assignment order, then the other files by path. */
-static enum pdg_code zip_fileset(struct job *j, struct pdg_err *err)
-{
-	struct pdg_zip *z;
-	enum pdg_code rc;
-
-	if ((rc = pdg_zip_open(&z, &j->zo, to_seal, j, err)))
-		return rc;
-	for (size_t i = 0; !rc && i < j->nfiles; i++) {
-		char path[4300];
-
-		snprintf(path, sizeof(path), "%s/%s", j->set_dir, j->file_ids[i]);
-		rc = pdg_zip_add(z, j->file_ids[i], path, err);
-	}
-	if (!rc)
-		rc = pdg_zip_add_tree(z, j->set_dir, "DICOM/", err);
-	if (!rc)
-		rc = pdg_zip_close(z, NULL, err);
-	pdg_zip_free(z);
 	return rc;
 }
 
@@ -371,63 +505,9 @@ static void fill_manifest(struct job *j, const struct pdg_segw *w)
 	snprintf(m->software, sizeof(m->software), "pdigate %s", PDG_VERSION);
 }
 
-/* On the hash thread: the ciphertext's SHA-256, then on to the writer thread. */
-static enum pdg_code hash_then_write(void *ctx, const uint8_t *buf, size_t len,
-				     struct pdg_err *err)
+/* End the sealing threads if they still run (abandoning what is queued). */
+static void stop_seal(struct job *j)
 {
-	struct job *j = ctx;
-	enum pdg_code rc;
-
-	pdg_xs_enter(&j->r->hash_times, PDG_XS_HASH);
-	rc = pdg_segw_hash(j->segw, buf, len, err);
-	pdg_xs_leave(&j->r->hash_times);
-	return rc ? rc : pdg_xpipe_write(j->pipe, buf, len, err);
-}
-
-/*
- * file set → ZIP on this thread → inner age and outer age on a thread each (seal.h) → SHA-256
- * on the hash thread → segment writes on the writer thread (pipe.h) → read-back from the
- * device and comparison on another (segments.h), while the reaper removes what is sealed.
- * One pass, no staging copy of the ZIP or the ciphertext.
- */
-static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pdg_err *err)
-{
-	const char *rcpt[PDG_MAX_RECIPIENTS];
-	char pass[PDG_TOKEN_SECRET_CHARS + 1];
-	enum pdg_code rc;
-
-	for (size_t i = 0; i < j->proj.nrecipients; i++)
-		rcpt[i] = j->proj.recipients[i];
-	pdg_xs_start(&j->r->io_times);
-	pdg_xs_start(&j->r->hash_times);
-	w->xs = &j->r->io_times;
-	j->segw = w;
-	rc = pdg_xpipe_start(&j->pipe, pdg_segw_write, w, "pdg-write", err);
-	if (!rc)
-		rc = pdg_xpipe_start(&j->hpipe, hash_then_write, j, "pdg-sha256", err);
-	if (!rc) {
-		pdg_token_secret_text(j->r->token.secret, pass);
-		rc = pdg_seal_open(&j->seal, pass, rcpt, j->proj.nrecipients, pdg_xpipe_write,
-				   j->hpipe, &j->r->times, &j->r->seal_times, err);
-		explicit_bzero(pass, sizeof(pass));
-	}
-	if (!rc) {
-		pdg_xs_enter(&j->r->times, PDG_XS_ZIP);
-		rc = zip_fileset(j, err);
-		pdg_xs_leave(&j->r->times);
-	}
-	if (!rc)
-		rc = pdg_seal_finish(j->seal, err);
-	pdg_xs_enter(&j->r->times, PDG_XS_HASH);
-	if (!rc)
-		rc = pdg_xpipe_finish(j->hpipe, err);
-	pdg_xs_leave(&j->r->times);
-	pdg_xs_enter(&j->r->times, PDG_XS_WRITE);
-	if (!rc)
-		rc = pdg_xpipe_finish(j->pipe, err);
-	pdg_xs_leave(&j->r->times);
-	j->r->seal_waited = pdg_xpipe_waited(j->hpipe);
-	j->r->hash_waited = pdg_xpipe_waited(j->pipe);
 	/* each thread feeds the next: they end in that order */
 	pdg_seal_free(j->seal);
 	j->seal = NULL;
@@ -438,41 +518,57 @@ static enum pdg_code stream_package(struct job *j, struct pdg_segw *w, struct pd
 	j->pipe = NULL;
 	pdg_xs_stop(&j->r->io_times);
 	pdg_xs_stop(&j->r->hash_times);
-	w->xs = &j->r->times;
+	j->w.xs = &j->r->times;
+}
+
+/*
+ * After the zip thread: the last chunks of both layers, then wait for the hash and the writer
+ * threads to take everything, and end them.
+ */
+static enum pdg_code finish_seal(struct job *j, struct pdg_err *err)
+{
+	enum pdg_code rc = pdg_seal_finish(j->seal, err);
+
+	pdg_xs_enter(&j->r->times, PDG_XS_HASH);
+	if (!rc)
+		rc = pdg_xpipe_finish(j->hpipe, err);
+	pdg_xs_leave(&j->r->times);
+	pdg_xs_enter(&j->r->times, PDG_XS_WRITE);
+	if (!rc)
+		rc = pdg_xpipe_finish(j->pipe, err);
+	pdg_xs_leave(&j->r->times);
+	j->r->seal_waited = pdg_xpipe_waited(j->hpipe);
+	j->r->hash_waited = pdg_xpipe_waited(j->pipe);
+	stop_seal(j);
 	return rc;
 }
 
-static enum pdg_code seal_to_medium(struct job *j, struct pdg_err *err)
+/* README.TXT, the last segment read back and named, then the signed manifest. */
+static enum pdg_code publish_package(struct job *j, struct pdg_err *err)
 {
-	struct pdg_segw w;
 	char *man = NULL;
 	size_t man_len;
 	enum pdg_code rc;
 
-	rc = pdg_segw_open(&w, j->o->medium, j->r->token.pkgid, j->o->segment_size, err);
-	if (!rc)
-		rc = pdg_export_write_readme(j->o->medium, err);
-	if (!rc)
-		rc = stream_package(j, &w, err);
+	rc = pdg_export_write_readme(j->o->medium, err);
 	if (!rc) {
 		progress(j, "verifying", 0, 1);
-		rc = pdg_segw_finish(&w, err);
-		j->r->readback_busy = w.readback_busy;
+		rc = pdg_segw_finish(&j->w, err);
+		j->r->readback_busy = j->w.readback_busy;
 	}
 	pdg_xs_enter(&j->r->times, PDG_XS_PUBLISH);
 	if (!rc) {
-		fill_manifest(j, &w);
+		fill_manifest(j, &j->w);
 		rc = j->r->manifest.segments ? pdg_medium_manifest_format(&j->r->manifest, &man,
 									  &man_len, err)
 					     : pdg_err_set(err, PDG_E_NOMEM, "out of memory");
 	}
 	if (!rc)
-		rc = pdg_segw_publish(&w, man, man_len, sign_manifest, j, j->o->medium, err);
+		rc = pdg_segw_publish(&j->w, man, man_len, sign_manifest, j, j->o->medium, err);
 	if (!rc)
 		j->r->written = 1;
 	pdg_xs_leave(&j->r->times);
 	free(man);
-	pdg_segw_release(&w);
 	return rc;
 }
 
@@ -510,6 +606,8 @@ enum pdg_code pdg_export_run(const struct pdg_export_opts *o, const char *const 
 	*r = (struct pdg_export_result){ 0 };
 	pdg_xs_start(&r->times);
 	pdg_batch_init(&r->batch, 0);
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.cond, NULL);
 	gmtime_r(&now, &tm);
 	strftime(j.date, sizeof(j.date), "%Y-%m-%d", &tm);
 	j.zo = (struct pdg_zip_opts){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
@@ -517,22 +615,39 @@ enum pdg_code pdg_export_run(const struct pdg_export_opts *o, const char *const 
 	if ((rc = check_setup(&j, err)) || (rc = pdg_token_new(&r->token, err)) ||
 	    (rc = make_stage(&j, err)))
 		goto out;
+	j.fo = (struct pdg_fileset_opts){
+		.site_name = j.cfg.site,
+		.package_id = r->token.pkgid,
+		.deid_profile = r->profile,
+		.deid_profile_version = PDG_VERSION,
+		.created = j.date,
+		.flags = PDG_FILESET_STREAMED,
+	};
 	/*
-	 * Threads start only after the batch: its workers are forked, and a fork copies just the
-	 * calling thread, with whatever locks the others held at that moment.
+	 * Threads start only once the batch's workers run (start_stream): they are forked, by a
+	 * fork server forked before any thread, since a fork copies just the calling thread, with
+	 * whatever locks the others held at that moment.
 	 */
-	if ((rc = deidentify(&j, inputs, ninputs, err)) ||
-	    (rc = pdg_reaper_start(&j.reaper, err)))
-		goto out;
-	j.zo.entry_done_arg = j.reaper;
-	if ((rc = build_fileset(&j, err)) || (rc = seal_to_medium(&j, err)))
-		goto out;
+	rc = deidentify(&j, inputs, ninputs, err);
+	if (!rc && !j.zip_running)
+		rc = pdg_err_set(err, PDG_E_INTERNAL, "the zip thread did not start");
+	if (!rc)
+		rc = end_stream(&j, err);
+	if (!rc)
+		rc = finish_seal(&j, err);
+	if (!rc)
+		rc = publish_package(&j, err);
 out:
+	stop_stream(&j);
+	stop_seal(&j);
+	pdg_zip_free(j.zip);
+	pdg_fileset_free(j.fs);
+	if (j.segw_opened)
+		pdg_segw_release(&j.w);
 	pdg_project_wipe(&j.proj);
-	for (size_t i = 0; i < j.nfiles; i++)
-		free(j.files[i]);
-	free(j.files);
-	free(j.file_ids);
+	for (size_t i = 0; j.queue && i < j.queued; i++)
+		free(j.queue[i].path);
+	free(j.queue);
 	/* the staging copies are de-identified, but nothing is left lying about */
 	pdg_xs_enter(&r->times, PDG_XS_CLEANUP);
 	pdg_reaper_stop(j.reaper);
@@ -540,6 +655,8 @@ out:
 		pdg_err_clear(&ignored); /* best effort: the next export reuses no stage */
 	pdg_xs_leave(&r->times);
 	pdg_xs_stop(&r->times);
+	pthread_cond_destroy(&j.cond);
+	pthread_mutex_destroy(&j.lock);
 	return rc;
 }
 

@@ -25,7 +25,8 @@ struct pdg_export_opts {
 	unsigned jobs;                /* de-identification workers; 0: one per processor */
 	uint64_t segment_size;        /* 0: PDG_MEDIUM_SEGMENT_MAX */
 	const char *batch_id;         /* for per-batch profiles; NULL: the package id */
-	/* stage is "de-identifying", "building", "sealing", "verifying"; may be NULL */
+	/* stage is "de-identifying", then "sealing" (what the batch did not seal beside it),
+	   "verifying"; called on the calling thread only; may be NULL */
 	void (*progress)(void *arg, const char *stage, uint64_t done, uint64_t total);
 	void *progress_arg;
 };
@@ -39,6 +40,7 @@ struct pdg_export_result {
 	char quarantine_dir[4096];              /* where quarantined originals were kept, or "" */
 	int written;                            /* the package is complete on the medium */
 	struct pdg_xs_times times;              /* where the time went (wall clock per stage) */
+	struct pdg_xs_times zip_times;          /* the zip thread's stages (beside the batch) */
 	struct pdg_xs_times io_times;           /* the writer thread's stages (in parallel) */
 	struct pdg_seal_times seal_times;       /* the age layer threads' (in parallel) */
 	struct pdg_xs_times hash_times;         /* SHA-256 of the ciphertext (the hash thread) */

@@ -67,6 +67,7 @@ const char *pdg_xs_name(enum pdg_xs stage)
 {
 	static const char *const names[PDG_XS_N] = {
 		[PDG_XS_OTHER] = "other", [PDG_XS_DEID] = "deid", [PDG_XS_LINKS] = "link-table",
+		[PDG_XS_STREAM] = "zip-tail", [PDG_XS_IDLE] = "zip-idle",
 		[PDG_XS_FILESET] = "fileset",
 		[PDG_XS_ZIP] = "zip", [PDG_XS_INNER] = "inner-age", [PDG_XS_OUTER] = "outer-age",
 		[PDG_XS_HASH] = "sha256", [PDG_XS_WRITE] = "write", [PDG_XS_FSYNC] = "fsync",

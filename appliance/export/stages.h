@@ -5,7 +5,9 @@
 
 enum pdg_xs {
 	PDG_XS_OTHER,      /* setup, listing, cleanup: what no stage below claims */
-	PDG_XS_DEID,       /* de-identification workers (pdg_batch_run) */
+	PDG_XS_DEID,       /* de-identification workers (pdg_batch_run), the zip thread beside */
+	PDG_XS_STREAM,     /* after the batch: waiting for the zip thread to finish the ZIP */
+	PDG_XS_IDLE,       /* the zip thread waiting for the next instance of the batch */
 	PDG_XS_LINKS,      /* storing the re-identification links of the batch */
 	PDG_XS_FILESET,    /* DICOMDIR, PDIGATE.JSN, README, web view */
 	PDG_XS_ZIP,        /* reading the file set and framing it as a ZIP (CRC-32) */

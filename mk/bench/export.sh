@@ -58,11 +58,16 @@ one_size() { # N: the three runs on N slices
 	pd=$(PDG_TRACE_STAGES=1 run pdigate export --project bench --medium "$w/m" "$w/DICOM")
 	line "pdigate export" "$pd"
 	# where the time went (PDG_TRACE_STAGES=1): wall-clock seconds per stage of the main thread,
-	# which add up to the total, then the busy time of the threads working beside it
+	# which add up to the total (deid: the batch phase, the zip thread streaming beside it;
+	# zip-tail: the streaming phase left after the batch), then the busy time of the threads
+	# working beside it
 	sed -n 's/^pdigate: stages (s): //p' "$w/out" | tr ' ' '\n' | paste - - |
 		awk '{ printf "    %-16s %7.3f s\n", $1, $2 }'
 	sed -n 's/^pdigate: in parallel (s): //p' "$w/out" | tr ' ' '\n' | paste - - |
 		awk '{ printf "    %-16s %7.3f s   (in parallel)\n", $1, $2 }'
+	# the zip thread: File IDs and ZIP entries beside the batch (deid), then the tail
+	sed -n 's/^pdigate: zip thread (s): //p' "$w/out" | tr ' ' '\n' | paste - - |
+		awk '{ printf "    %-16s %7.3f s   (zip thread)\n", $1, $2 }'
 	test -s "$w/m/PDIGATE/"*.MAN || echo "  (no package was written!)"
 	floor=$(run sh -c "cd '$w' && tar -cf - DICOM | age -r '$R' | dd of='$w/floor.age' bs=1M conv=fsync 2>/dev/null")
 	line "floor: tar | age | dd conv=fsync" "$floor"

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the worker pool: every job is reported once, crashes and hangs included. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 struct reply {
 	uint32_t len;
 	pid_t pid;
+	pid_t ppid;
 	char echo[32];
 };
 
@@ -62,6 +65,7 @@ static void work(void *ctx, size_t index, const char *path, void *reply)
 	}
 	r->len = (uint32_t)strlen(path);
 	r->pid = getpid();
+	r->ppid = getppid();
 	snprintf(r->echo, sizeof(r->echo), "%s", path);
 }
 
@@ -176,6 +180,97 @@ static void memory_limit_applies_in_workers(void **st)
 #endif
 }
 
+/* A thread of the parent that keeps taking malloc's and a mutex while workers are forked. */
+static atomic_int spin_stop;
+static pthread_t spin_thread;
+static pthread_mutex_t spin_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t spins;
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&spin_stop)) {
+		void *p = malloc(64 + spins % 4096);
+
+		pthread_mutex_lock(&spin_lock);
+		spins++;
+		pthread_mutex_unlock(&spin_lock);
+		free(p);
+	}
+	return NULL;
+}
+
+static enum pdg_code start_spinner(void *ctx, struct pdg_err *err)
+{
+	(void)ctx;
+	atomic_store(&spin_stop, 0);
+	if (pthread_create(&spin_thread, NULL, spinner, NULL))
+		return pdg_err_set(err, PDG_E_IO, "no thread");
+	return PDG_OK;
+}
+
+static enum pdg_code refuse_start(void *ctx, struct pdg_err *err)
+{
+	(void)ctx;
+	return pdg_err_set(err, PDG_E_POLICY, "not now");
+}
+
+static void fork_server_replaces_workers_while_a_thread_runs(void **st)
+{
+	static const struct pdg_pool_ops sops = {
+		.path_of = path_of, .work = work, .done = done, .progress = progress,
+		.started = start_spinner,
+	};
+	struct pdg_pool_opts opts = { .jobs = 2, .timeout_ms = 5000, .reply_size = sizeof(struct reply),
+				      .fork_server = 1 };
+	struct state s = { 0 };
+	size_t todo[NJOBS];
+	struct pdg_err err;
+	pid_t server = 0;
+
+	(void)st;
+	for (size_t i = 0; i < NJOBS; i++) {
+		s.paths[i] = i % 3 == 1 ? "crash" : "ok";
+		todo[i] = i;
+	}
+	assert_int_equal(pdg_pool_run(&opts, &sops, &s, todo, NJOBS, &err), PDG_OK);
+	atomic_store(&spin_stop, 1);
+	pthread_join(spin_thread, NULL);
+	for (size_t i = 0; i < NJOBS; i++) {
+		assert_int_equal(s.reported[i], 1);
+		if (i % 3 == 1) {
+			assert_int_equal(s.loss[i], PDG_POOL_CRASHED);
+			continue;
+		}
+		assert_int_equal(s.loss[i], PDG_POOL_DONE);
+		/* every worker, the replacements too, is a child of one fork server, not of us */
+		assert_int_not_equal(s.rep[i].ppid, getpid());
+		if (!server)
+			server = s.rep[i].ppid;
+		assert_int_equal(s.rep[i].ppid, server);
+	}
+	/* the server is gone with the pool */
+	assert_int_equal(kill(server, 0), -1);
+}
+
+static void a_failed_start_runs_no_job(void **st)
+{
+	static const struct pdg_pool_ops rops = {
+		.path_of = path_of, .work = work, .done = done, .started = refuse_start,
+	};
+	struct pdg_pool_opts opts = { .jobs = 2, .reply_size = sizeof(struct reply),
+				      .fork_server = 1 };
+	struct state s = { 0 };
+	size_t todo[2] = { 0, 1 };
+	struct pdg_err err;
+
+	(void)st;
+	s.paths[0] = s.paths[1] = "ok";
+	assert_int_equal(pdg_pool_run(&opts, &rops, &s, todo, 2, &err), PDG_E_POLICY);
+	assert_string_equal(err.msg, "not now");
+	assert_int_equal(s.reported[0] + s.reported[1], 0);
+}
+
 static void bad_options_refused(void **st)
 {
 	struct pdg_pool_opts opts = { .jobs = 0, .reply_size = 8 };
@@ -197,6 +292,8 @@ int main(void)
 		cmocka_unit_test(crashes_and_hangs_lose_only_their_job),
 		cmocka_unit_test(single_worker_survives_repeated_crashes),
 		cmocka_unit_test(memory_limit_applies_in_workers),
+		cmocka_unit_test(fork_server_replaces_workers_while_a_thread_runs),
+		cmocka_unit_test(a_failed_start_runs_no_job),
 		cmocka_unit_test(bad_options_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -236,11 +236,102 @@ static void lost_worker_quarantines_the_original(void **state)
 	pdg_batch_release(&b);
 }
 
+/* What the streaming callbacks saw. */
+struct seen {
+	int started;
+	size_t n, index[8];
+	int handed[8];    /* a path was given */
+	int existed[8];   /* and the file was there */
+	int before_start; /* a call came before started */
+};
+
+static enum pdg_code saw_start(void *arg, struct pdg_err *err)
+{
+	(void)err;
+	((struct seen *)arg)->started = 1;
+	return PDG_OK;
+}
+
+static void saw_ready(void *arg, size_t index, const char *path)
+{
+	struct seen *s = arg;
+	struct stat st;
+
+	if (!s->started)
+		s->before_start = 1;
+	assert_true(s->n < 8);
+	s->index[s->n] = index;
+	s->handed[s->n] = path != NULL;
+	s->existed[s->n] = path && stat(path, &st) == 0 && st.st_size > 0;
+	s->n++;
+}
+
+static void copy_to(const char *from_rel, const char *to_rel)
+{
+	char from[PATH_MAX], to[PATH_MAX], cmd[3 * PATH_MAX];
+
+	path_in(from, sizeof(from), from_rel);
+	path_in(to, sizeof(to), to_rel);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Streaming: every input handed over once, in input order, after started; a second copy of
+ * an instance comes as not exported (and is skipped afterwards, as without streaming); the
+ * handed files are left to the caller under their temporary names.
+ */
+static void stream_hands_over_in_input_order(void **state)
+{
+	struct seen s = { 0 };
+	struct pdg_batch_opts opts = { .jobs = 2, .keep_keys = 1, .no_flush = 1,
+				       .started = saw_start, .ready = saw_ready, .stream_arg = &s };
+	char in[PATH_MAX], out[PATH_MAX], list[512];
+	struct pdg_batch b;
+	struct pdg_err err;
+
+	(void)state;
+	path_in(in, sizeof(in), "dup");
+	assert_int_equal(mkdir(in, 0700), 0);
+	copy_to("in/a.dcm", "dup/1.dcm");
+	copy_to("in/a.dcm", "dup/2.dcm");
+	copy_to("in/b.dcm", "dup/3.dcm");
+	copy_to("in/c.txt", "dup/4.dcm");
+	path_in(out, sizeof(out), "out3");
+	opts.out_dir = out;
+	pdg_batch_init(&b, 0);
+	assert_int_equal(pdg_inputs_add(&b.in, in, 1, &err), PDG_OK);
+	assert_int_equal(pdg_batch_run(&b, &ctx, &opts, &err), PDG_OK);
+	assert_int_equal(b.in.n, 4);
+	assert_false(s.before_start);
+	assert_int_equal(s.n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const char *name = strrchr(b.in.v[i].path, '/') + 1;
+
+		assert_int_equal(s.index[i], i);
+		/* 1.dcm and 3.dcm exported; 2.dcm the same instance again; 4.dcm not DICOM */
+		assert_int_equal(s.handed[i], !strcmp(name, "1.dcm") || !strcmp(name, "3.dcm"));
+		assert_int_equal(s.existed[i], s.handed[i]);
+		if (!strcmp(name, "2.dcm")) {
+			assert_int_equal(b.in.v[i].outcome, PDG_OUTCOME_SKIPPED);
+			assert_string_equal(b.in.v[i].reason, PDG_REASON_DUP_INSTANCE);
+		}
+	}
+	assert_int_equal(b.exported, 2);
+	assert_int_equal(b.skipped, 1);
+	assert_int_equal(b.quarantined, 1);
+	assert_non_null(b.outputs);
+	listing("out3", list, sizeof(list));
+	assert_string_equal(list, ".E000001.tmp .E000003.tmp quarantine");
+	pdg_batch_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(batch_accounts_for_everything),
 		cmocka_unit_test(lost_worker_quarantines_the_original),
+		cmocka_unit_test(stream_hands_over_in_input_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
