@@ -84,8 +84,21 @@ test_expect_success 'PDG_TRACE_STAGES=1 names every stage and the parallel threa
 			{ echo "no $s"; exit 1; }
 	done &&
 	grep -Eq "^pdigate: in parallel \(s\): inner-age [0-9.]+ outer-age [0-9.]+ sha256 [0-9.]+ writer-write [0-9.]+ .*read-back [0-9.]+" err &&
+	grep "^pdigate: stages (s): " err | grep -Eq " zip-tail [0-9]+\.[0-9]{3} " &&
+	grep -Eq "^pdigate: zip thread \(s\): .*fileset [0-9.]+ zip [0-9.]+ .*total [0-9.]+\$" err &&
 	mkdir m2 && pdigate export --home "$H" --project p1 --medium m2 "$W/in" >o2 2>err2 &&
 	! grep -q "stages" err2
+'
+
+# A refusal found while streaming (after de-identification two inputs are one study of two
+# patients): the export fails, no segment or manifest is left on the medium, nor a stage.
+test_expect_success 'a study under two patients, found while streaming: nothing published' '
+	mkdir in2 m && for f in $(ls "$W/in" | head -n 6); do cp "$W/in/$f" in2/; done &&
+	last=$(ls in2 | tail -n 1) && dcmodify -nb -m "(0010,0020)=ANOTHER-PATIENT" "in2/$last" &&
+	rc=0 && pdigate export --home "$H" --project p1 --medium m in2 2>err || rc=$? && test $rc = 1 &&
+	cat err && grep -q "belong to one study but to two patients" err &&
+	test -z "$(ls -A m/PDIGATE 2>/dev/null)" &&
+	test -z "$(ls -A "$H/state/export" | grep -v "^\.lock\$")"
 '
 
 test_done
