@@ -170,9 +170,10 @@ static void hand_over(struct pdg_batch_run *r)
 
 			pdg_batch_tmp_name(name, PDG_KIND_EXPORT, i);
 			snprintf(path, sizeof(path), "%s/%s", r->opts->out_dir, name);
-			r->opts->ready(r->opts->stream_arg, i, path);
-		} else {
-			r->opts->ready(r->opts->stream_arg, i, NULL);
+			if (r->opts->ready(r->opts->stream_arg, i, path))
+				r->stopped = 1;
+		} else if (r->opts->ready(r->opts->stream_arg, i, NULL)) {
+			r->stopped = 1;
 		}
 	}
 }
@@ -186,6 +187,11 @@ static enum pdg_code started(void *arg, struct pdg_err *err)
 	if (!rc && r->opts->ready)
 		hand_over(r); /* the inputs decided before the batch (skipped) */
 	return rc;
+}
+
+static int stopped_by_caller(void *arg)
+{
+	return ((struct pdg_batch_run *)arg)->stopped;
 }
 
 static void record(struct pdg_batch_run *r, size_t index, const void *reply,
@@ -444,7 +450,7 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 	};
 	struct pdg_pool_ops ops = {
 		.path_of = path_of, .work = pdg_batch_work, .done = done, .progress = progress,
-		.started = started,
+		.started = started, .stop = stopped_by_caller,
 	};
 	size_t *todo = NULL, ntodo = 0;
 	enum pdg_code rc;
@@ -478,6 +484,8 @@ enum pdg_code pdg_batch_run(struct pdg_batch *b, const struct pdg_deid_ctx *ctx,
 		rc = pdg_pool_run(&po, &ops, &r, todo, ntodo, err);
 	else
 		rc = started(&r, err); /* the pool runs nothing, not even started */
+	if (!rc && r.stopped)
+		rc = pdg_err_set(err, PDG_E_POLICY, "stopped by the caller");
 	if (rc)
 		goto out;
 	if (r.fatal) {

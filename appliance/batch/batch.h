@@ -60,10 +60,12 @@ struct pdg_batch_opts {
 	 * out_dir, valid during the call) when it is exported and is not an instance an earlier
 	 * input exported already (those are dropped afterwards, as always: the first in input
 	 * order stays), else NULL. A file given to ready is the caller's: the batch neither names
-	 * it nor counts it in the output folder's check; the caller may remove it.
+	 * it nor counts it in the output folder's check; the caller may remove it. ready returns
+	 * non-zero to stop the batch: no more files are worked on, and pdg_batch_run fails with
+	 * PDG_E_POLICY (the caller knows why).
 	 */
 	enum pdg_code (*started)(void *arg, struct pdg_err *err);
-	void (*ready)(void *arg, size_t index, const char *path);
+	int (*ready)(void *arg, size_t index, const char *path);
 	void *stream_arg;
 };
 

@@ -43,6 +43,7 @@ struct pdg_batch_run {
 	size_t next_ready;
 	size_t *handed;
 	size_t handed_cap;            /* a power of two, > 2 x inputs */
+	int stopped;                  /* ready asked to stop */
 	enum pdg_code fatal;          /* first error that stops the batch (parent side) */
 	struct pdg_err fatal_err;
 };

@@ -451,6 +451,9 @@ static enum pdg_code run(struct pool *p, const size_t *todo, size_t ntodo, struc
 		unsigned np = 0;
 		int timeout;
 
+		if (p->ops->stop && p->ops->stop(p->ctx))
+			return pdg_err_set(err, PDG_E_POLICY, "stopped by the caller");
+
 		/* keep every slot staffed while work remains, and every idle worker busy */
 		live = 0;
 		for (unsigned i = 0; i < p->nw; i++) {

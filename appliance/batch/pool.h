@@ -51,6 +51,11 @@ struct pdg_pool_ops {
 	 * pool with that error before any job is run (no job is reported).
 	 */
 	enum pdg_code (*started)(void *ctx, struct pdg_err *err);
+	/*
+	 * Run in the parent before jobs are handed out (may be NULL): non-zero ends the pool at
+	 * once (workers killed, the jobs not yet reported never are) with PDG_E_POLICY.
+	 */
+	int (*stop)(void *ctx);
 };
 
 struct pdg_pool_opts {

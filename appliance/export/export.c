@@ -310,14 +310,21 @@ static void *zip_main(void *arg)
 	return NULL;
 }
 
-/* The batch hands over an instance (main thread, in input order). */
-static void on_ready(void *arg, size_t index, const char *path)
+/*
+ * The batch hands over an instance (main thread, in input order). Once the zip thread has
+ * failed (it ends early only then), the batch is stopped: its work would be thrown away.
+ */
+static int on_ready(void *arg, size_t index, const char *path)
 {
 	struct job *j = arg;
 	char *copy;
+	int failed;
 
-	if (!path)
-		return; /* not exported */
+	pthread_mutex_lock(&j->lock);
+	failed = j->zip_done || j->aborted;
+	pthread_mutex_unlock(&j->lock);
+	if (failed || !path)
+		return failed; /* failed, or not exported */
 	copy = strdup(path);
 	pthread_mutex_lock(&j->lock);
 	if (!copy || j->queued >= j->r->batch.in.n) {
@@ -326,8 +333,10 @@ static void on_ready(void *arg, size_t index, const char *path)
 	} else {
 		j->queue[j->queued++] = (struct handed){ index, copy };
 	}
+	failed = j->aborted;
 	pthread_cond_broadcast(&j->cond);
 	pthread_mutex_unlock(&j->lock);
+	return failed;
 }
 
 /*
@@ -629,6 +638,15 @@ enum pdg_code pdg_export_run(const struct pdg_export_opts *o, const char *const 
 	 * whatever locks the others held at that moment.
 	 */
 	rc = deidentify(&j, inputs, ninputs, err);
+	if (rc && j.zip_running) {
+		/* the zip thread's failure stops the batch: its error is the one to report */
+		pthread_mutex_lock(&j.lock);
+		if (j.zip_done && j.zip_rc) {
+			rc = j.zip_rc;
+			*err = j.zip_err;
+		}
+		pthread_mutex_unlock(&j.lock);
+	}
 	if (!rc && !j.zip_running)
 		rc = pdg_err_set(err, PDG_E_INTERNAL, "the zip thread did not start");
 	if (!rc)

@@ -271,6 +271,40 @@ static void a_failed_start_runs_no_job(void **st)
 	assert_int_equal(s.reported[0] + s.reported[1], 0);
 }
 
+static int stop_after_three(void *ctx)
+{
+	const struct state *s = ctx;
+	int n = 0;
+
+	for (size_t i = 0; i < NJOBS; i++)
+		n += s->reported[i];
+	return n >= 3;
+}
+
+static void stop_ends_the_pool_early(void **st)
+{
+	static const struct pdg_pool_ops tops = {
+		.path_of = path_of, .work = work, .done = done, .stop = stop_after_three,
+	};
+	struct pdg_pool_opts opts = { .jobs = 1, .reply_size = sizeof(struct reply) };
+	struct state s = { 0 };
+	size_t todo[NJOBS];
+	struct pdg_err err;
+	int n = 0;
+
+	(void)st;
+	for (size_t i = 0; i < NJOBS; i++) {
+		s.paths[i] = "ok";
+		todo[i] = i;
+	}
+	assert_int_equal(pdg_pool_run(&opts, &tops, &s, todo, NJOBS, &err), PDG_E_POLICY);
+	for (size_t i = 0; i < NJOBS; i++) {
+		assert_true(s.reported[i] <= 1);
+		n += s.reported[i];
+	}
+	assert_int_equal(n, 3); /* one worker: the fourth job was never handed out */
+}
+
 static void bad_options_refused(void **st)
 {
 	struct pdg_pool_opts opts = { .jobs = 0, .reply_size = 8 };
@@ -294,6 +328,7 @@ int main(void)
 		cmocka_unit_test(memory_limit_applies_in_workers),
 		cmocka_unit_test(fork_server_replaces_workers_while_a_thread_runs),
 		cmocka_unit_test(a_failed_start_runs_no_job),
+		cmocka_unit_test(stop_ends_the_pool_early),
 		cmocka_unit_test(bad_options_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

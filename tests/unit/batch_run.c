@@ -252,7 +252,7 @@ static enum pdg_code saw_start(void *arg, struct pdg_err *err)
 	return PDG_OK;
 }
 
-static void saw_ready(void *arg, size_t index, const char *path)
+static int saw_ready(void *arg, size_t index, const char *path)
 {
 	struct seen *s = arg;
 	struct stat st;
@@ -264,6 +264,7 @@ static void saw_ready(void *arg, size_t index, const char *path)
 	s->handed[s->n] = path != NULL;
 	s->existed[s->n] = path && stat(path, &st) == 0 && st.st_size > 0;
 	s->n++;
+	return 0;
 }
 
 static void copy_to(const char *from_rel, const char *to_rel)
