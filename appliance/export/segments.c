@@ -73,20 +73,23 @@ enum pdg_code pdg_segw_open(struct pdg_segw *w, const char *medium_dir, const ch
 	int mfd;
 	enum pdg_code rc;
 
-	*w = (struct pdg_segw){ .dirfd = -1, .fd = -1 };
+	*w = (struct pdg_segw){ .dirfd = -1, .mediumfd = -1, .fd = -1 };
 	snprintf(w->pkgid, sizeof(w->pkgid), "%s", pkgid);
 	w->seg_max = seg_max ? seg_max : PDG_MEDIUM_SEGMENT_MAX;
 	mfd = open(medium_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mfd < 0)
 		return pdg_err_sys(err, PDG_E_IO, "cannot open the medium '%s'", medium_dir);
-	if (mkdirat(mfd, PDG_MEDIUM_DIR, 0755) && errno != EEXIST) {
+	if (!mkdirat(mfd, PDG_MEDIUM_DIR, 0755)) {
+		w->mediumfd = mfd; /* ours: removed again if the export leaves nothing in it */
+	} else if (errno != EEXIST) {
 		rc = pdg_err_sys(err, PDG_E_IO, "cannot create " PDG_MEDIUM_DIR " on the medium '%s'",
 				 medium_dir);
 		close(mfd);
 		return rc;
 	}
 	w->dirfd = openat(mfd, PDG_MEDIUM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(mfd);
+	if (w->mediumfd < 0)
+		close(mfd);
 	snprintf(path, sizeof(path), "%s/" PDG_MEDIUM_DIR, medium_dir);
 	if (w->dirfd < 0)
 		return pdg_err_sys(err, PDG_E_IO, "cannot open '%s'", path);
@@ -425,6 +428,12 @@ void pdg_segw_release(struct pdg_segw *w)
 		close(w->dirfd);
 	}
 	w->dirfd = -1;
+	/* a failed export leaves the medium as it found it: no empty PDIGATE/ of its own */
+	if (w->mediumfd >= 0) {
+		(void)unlinkat(w->mediumfd, PDG_MEDIUM_DIR, AT_REMOVEDIR); /* fails unless empty */
+		close(w->mediumfd);
+	}
+	w->mediumfd = -1;
 	pdg_sha256_release(&w->hash_ctx);
 	pdg_sha256_release(&w->hash_all);
 	w->bounce = NULL; /* the read-back thread's: freed with it */

@@ -18,6 +18,7 @@
 
 struct pdg_segw {
 	int dirfd;                         /* the PDIGATE/ folder, owned */
+	int mediumfd;                      /* the medium, owned while PDIGATE/ is ours, else -1 */
 	char pkgid[PDG_MEDIUM_PKGID_MAX];
 	uint64_t seg_max;                  /* bytes per segment */
 	int fd;                            /* the segment being written, -1 between segments */
@@ -94,7 +95,10 @@ PDG_MUST_CHECK enum pdg_code pdg_segw_publish(struct pdg_segw *w, const char *ma
 					      void *ctx, const char *medium_dir,
 					      struct pdg_err *err);
 
-/* Close files, remove every temporary file of this package (not published ones). */
+/*
+ * Close files, remove every temporary file of this package (not published ones), and the
+ * PDIGATE/ folder if pdg_segw_open created it and it is still empty.
+ */
 void pdg_segw_release(struct pdg_segw *w);
 
 #endif

@@ -191,6 +191,24 @@ test_expect_success 'a project without data-center recipients is refused' '
 	mkdir m && status_is 1 pdigate export --home "$H" --project nokey --medium m "$W/in" 2>err && grep -q "no data-center recipient" err && test ! -e m/PDIGATE
 '
 
+test_expect_success 'nothing to export: a clear error, the medium left as it was' '
+	mkdir m notdicom && echo "not an image" >notdicom/note.txt &&
+	status_is 1 pdigate export --home "$H" --project p1 --medium m notdicom 2>err &&
+	grep -q "nothing to export" err && test -z "$(ls -A m)"
+'
+if have_corpus; then
+test_expect_success 'JPEG with JPEG 2000: refused when the DICOMDIR is built, the medium left as it was' '
+	mkdir m jp mixed && pdg-dcmgen -n 1 -s 64 -t 1.2.840.10008.1.2.4.50 jp >/dev/null &&
+	cp jp/CT00001.dcm mixed/1.dcm &&
+	cp "$CORPUS/orthanc__1.2.840.10008.1.2.4.91.dcm" mixed/2.dcm &&
+	status_is 1 pdigate export --home "$H" --project p1 --medium m mixed 2>err &&
+	grep -q "no media application profile admits these transfer syntaxes" err &&
+	test -z "$(ls -A m)" && test -d "$H/state/export" &&
+	test -z "$(ls -A "$H/state/export" | grep -v "^\.lock$")"
+'
+else
+	test_skip 'JPEG with JPEG 2000 refused at the end' 'no corpus'
+fi
 # medium faults need a small file system of our own: root and tmpfs
 if mkdir "$W/probe" && mount -t tmpfs -o size=1m tmpfs "$W/probe" 2>/dev/null; then
 umount "$W/probe"
