@@ -23,9 +23,9 @@ age-keygen -o "$w/dc.key" 2>/dev/null
 R=$(age-keygen -y "$w/dc.key")
 pdigate project add bench --profile jp-pseudonymized --recipient "$R" >/dev/null
 
-run() { # NAME CMD...: elapsed seconds and peak RSS of the largest process
+run() { # NAME CMD...: elapsed seconds, peak RSS of the largest process, CPU seconds (all processes)
 	sync
-	/usr/bin/time -f "%e %M" -o "$w/time" "$@" >"$w/out" 2>&1 || {
+	/usr/bin/time -f "%e %M %U %S" -o "$w/time" "$@" >"$w/out" 2>&1 || {
 		echo "  ($1 failed)" >&2
 		sed 's/^/    /' "$w/out" | tail -5 >&2
 	}
@@ -102,14 +102,19 @@ one_size() { # N: the three runs on N slices
 	line "peers: dcmodify+dcmmkdir+zip+age" "$peers"
 	ratio "to the floor (target >= 0.8)" "$pd" "$floor"
 	ratio "to the peers (target >= 5)" "$pd" "$peers"
-	# What is reachable: the floor does strictly less (no de-identification, one encryption,
-	# no DICOMDIR, no read-back), so no export can be faster than it on this machine.
-	awk -v pd="$pd" -v fl="$floor" -v pe="$peers" 'BEGIN { split(pd, a, " "); split(fl, b, " ");
-		split(pe, c, " "); t08 = b[1] / 0.8; t5 = c[1] / 5
+	# What is reachable. The floor does less (no de-identification, one encryption, no
+	# DICOMDIR, no read-back) but pays for the page cache; pdigate writes with O_DIRECT and can
+	# beat it. pdigate's own bound is its CPU time (both age layers, SHA-256 of every instance and
+	# of the ciphertext, DCMTK's parse and write) spread over every core: no faster on this machine.
+	awk -v pd="$pd" -v fl="$floor" -v pe="$peers" -v nc="$(nproc)" 'BEGIN { split(pd, a, " ");
+		split(fl, b, " "); split(pe, c, " "); t08 = b[1] / 0.8; t5 = c[1] / 5; cpu = a[3] + a[4]
 		printf "  targets: 0.8x the floor = %.2f s; 5x the peers = %.2f s; the floor itself = %.2f s\n", t08, t5, b[1]
-		if (t5 < b[1])
-			printf "  5x the peers (%.2f s) is faster than the floor (%.2f s), which does strictly less: not reachable on this machine\n", t5, b[1]
-		printf "  pdigate %.2f s: %s 0.8x the floor\n", a[1], a[1] <= t08 ? "meets" : "misses" }'
+		bound = (t5 >= cpu / nc) ? "is within that bound" : \
+			sprintf("(%.2f s) is below it: not reachable without less work per byte", t5)
+		printf "  pdigate used %.2f CPU-s: on %d cores it takes at least %.2f s; 5x the peers %s\n",
+			cpu, nc, cpu / nc, bound
+		m08 = (a[1] <= t08) ? "meets" : "misses"; m5 = (a[1] <= t5) ? "meets" : "misses"
+		printf "  pdigate %.2f s: %s 0.8x the floor, %s 5x the peers\n", a[1], m08, m5 }'
 }
 
 for n in $sizes; do
