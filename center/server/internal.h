@@ -11,6 +11,7 @@
 
 #include "center/ledger/ledger.h"
 #include "center/server/config.h"
+#include "center/server/partfile.h"
 #include "center/server/ratelimit.h"
 #include "center/server/session.h"
 #include "lib/err.h"
@@ -28,6 +29,7 @@ struct pdg_center {
 	char *tls_cert, *tls_key, *tls_ca;      /* PEM texts (MHD keeps pointers) */
 	pthread_mutex_t seg_mu;                 /* guards segs */
 	struct pdg_segstate *segs;              /* segments being uploaded */
+	unsigned part_bufs;                     /* bounce buffers of uploads (seg_mu) */
 	/* workers: complete requests are answered off the HTTP threads, first come first served,
 	 * so a request waiting for the ledger (or an fsync) holds up no other connection */
 	pthread_mutex_t wk_mu;                  /* guards the queue and wk_stop */
@@ -70,9 +72,9 @@ struct pdg_req {
 	int too_large;
 	/* a segment upload in progress (PATCH) */
 	struct pdg_segstate *up;
-	int fd;
+	struct pdg_part part;                   /* <n>.part; part.fd -1 when closed */
+	int part_buf;                           /* holds one of c->part_bufs */
 	uint64_t offset, end;
-	uint64_t flushed;                       /* write-back started up to here */
 	int up_error;                           /* an error while writing: 500/503 at the end */
 	int done;                               /* a response has been queued */
 	/* answered by a worker while the connection is suspended (server.c) */

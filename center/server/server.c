@@ -450,7 +450,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->c = cls;
 		r->conn = conn;
 		r->method = method;
-		r->fd = -1;
+		r->part.fd = -1;
 		*con_cls = r;
 		return begin(r, url);
 	}

@@ -12,10 +12,13 @@
 #include "appliance/home/fsutil.h"
 #include "center/server/internal.h"
 #include "lib/crypto/sha256.h"
-#include "lib/fdio.h"
 #include "lib/log.h"
 
 #define POS_INVALID UINT64_MAX
+/* at most this many uploads write through bounce buffers at once (PDG_PART_BLOCK each); the
+ * others write through the page cache */
+#define PART_BUFS_MAX 64u
+#define PART_DIRECT_MIN ((uint64_t)64 << 10)
 
 /* A segment somebody is uploading or reconciling; the SHA-256 state of its first pos bytes. */
 struct pdg_segstate {
@@ -111,6 +114,36 @@ static void seg_unlock(struct pdg_center *c, struct pdg_segstate *st, int done)
 	pthread_mutex_unlock(&c->seg_mu);
 }
 
+/* A bounce buffer of cap bytes for r's part file when one is free, else NULL (then r writes
+ * through the page cache). */
+static uint8_t *part_buf_take(struct pdg_req *r, size_t cap)
+{
+	struct pdg_center *c = r->c;
+	void *buf = NULL;
+
+	pthread_mutex_lock(&c->seg_mu);
+	if (c->part_bufs < PART_BUFS_MAX) {
+		c->part_bufs++;
+		r->part_buf = 1;
+	}
+	pthread_mutex_unlock(&c->seg_mu);
+	if (r->part_buf && posix_memalign(&buf, PDG_PART_ALIGN, cap))
+		buf = NULL;
+	return buf;
+}
+
+/* Close r's part file and give its bounce buffer back. */
+static void part_close(struct pdg_req *r)
+{
+	pdg_part_close(&r->part);
+	if (r->part_buf) {
+		pthread_mutex_lock(&r->c->seg_mu);
+		r->c->part_bufs--;
+		pthread_mutex_unlock(&r->c->seg_mu);
+		r->part_buf = 0;
+	}
+}
+
 /* st->md := SHA-256 state over the first n bytes of path. */
 static int rehash(struct pdg_segstate *st, const char *path, uint64_t n)
 {
@@ -197,6 +230,7 @@ enum MHD_Result pdg_upload_begin(struct pdg_req *r, int *go_on)
 	struct pdg_err err;
 	const char *ct = pdg_req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	uint64_t off, len;
+	size_t cap;
 	char dir[PDG_CENTER_PATH_MAX + 32], part[PDG_CENTER_PATH_MAX + 48];
 	struct stat sb;
 
@@ -239,8 +273,7 @@ enum MHD_Result pdg_upload_begin(struct pdg_req *r, int *go_on)
 		goto io;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		goto io;
-	r->fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (r->fd < 0 || fstat(r->fd, &sb))
+	if (pdg_part_open(&r->part, part) < 0 || fstat(r->part.fd, &sb))
 		goto io;
 	if ((uint64_t)sb.st_size < off) {
 		/* bytes acknowledged earlier are gone (not a crash we survive): start over */
@@ -251,12 +284,13 @@ enum MHD_Result pdg_upload_begin(struct pdg_req *r, int *go_on)
 		pdg_upload_abort(r);
 		return offset_mismatch(r, 0);
 	}
-	if (ftruncate(r->fd, (off_t)off) || lseek(r->fd, (off_t)off, SEEK_SET) < 0)
+	/* O_DIRECT pays for chunks of more than a few blocks */
+	cap = pdg_part_cap(off, len);
+	if (pdg_part_start(&r->part, off, len >= PART_DIRECT_MIN ? part_buf_take(r, cap) : NULL, cap))
 		goto io;
 	if (r->up->pos != off && rehash(r->up, part, off))
 		goto io;
 	r->offset = off;
-	r->flushed = off;
 	r->end = off + len;
 	*go_on = 1;
 	return MHD_YES;
@@ -273,7 +307,8 @@ void pdg_upload_data(struct pdg_req *r, const char *data, size_t len)
 {
 	if (r->up_error)
 		return;
-	if (len > r->end - r->offset || pdg_write_full(r->fd, data, len) ||
+	errno = 0;
+	if (len > r->end - r->offset || pdg_part_write(&r->part, data, len) ||
 	    EVP_DigestUpdate(r->up->md, data, len) != 1) {
 		r->up_error = errno ? errno : EIO;
 		r->up->pos = POS_INVALID;
@@ -281,19 +316,11 @@ void pdg_upload_data(struct pdg_req *r, const char *data, size_t len)
 	}
 	r->offset += len;
 	r->up->pos = r->offset;
-	/* start the write-back of every 8 MiB now, so the fsync before the answer has little left */
-	if (r->offset - r->flushed >= ((uint64_t)8 << 20)) {
-		(void)sync_file_range(r->fd, (off_t)r->flushed, (off_t)(r->offset - r->flushed),
-				      SYNC_FILE_RANGE_WRITE);
-		r->flushed = r->offset;
-	}
 }
 
 void pdg_upload_abort(struct pdg_req *r)
 {
-	if (r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
+	part_close(r);
 	if (r->up) {
 		if (!r->done)
 			r->up->pos = POS_INVALID;  /* the connection broke mid-chunk */
@@ -473,10 +500,9 @@ enum MHD_Result pdg_upload_end(struct pdg_req *r)
 
 	if (!st)
 		return pdg_reply_error(r, 500, "internal", "The service center failed.", NULL);
-	if (r->up_error || r->offset != r->end || fsync(r->fd))
+	if (r->up_error || r->offset != r->end || pdg_part_sync(&r->part))
 		goto io;
-	close(r->fd);
-	r->fd = -1;
+	part_close(r);
 	if (pdg_ledger_segment_get(c->ledger, r->pkg, r->seg, &s, &err))
 		goto ledger;
 	fin = r->end == s.size;
