@@ -15,9 +15,9 @@
 #include "lib/log.h"
 
 #define POS_INVALID UINT64_MAX
-/* at most this many uploads write through bounce buffers at once (PDG_PART_BLOCK each); the
- * others write through the page cache */
-#define PART_BUFS_MAX 64u
+/* at most this many uploads write through bounce buffers at once (two of PDG_PART_BLOCK each);
+ * the others write through the page cache */
+#define PART_BUFS_MAX 32u
 #define PART_DIRECT_MIN ((uint64_t)64 << 10)
 
 /* A segment somebody is uploading or reconciling; the SHA-256 state of its first pos bytes. */
@@ -114,12 +114,10 @@ static void seg_unlock(struct pdg_center *c, struct pdg_segstate *st, int done)
 	pthread_mutex_unlock(&c->seg_mu);
 }
 
-/* A bounce buffer of cap bytes for r's part file when one is free, else NULL (then r writes
- * through the page cache). */
-static uint8_t *part_buf_take(struct pdg_req *r, size_t cap)
+/* Whether r may write through bounce buffers: at most PART_BUFS_MAX uploads at once. */
+static int part_buf_take(struct pdg_req *r)
 {
 	struct pdg_center *c = r->c;
-	void *buf = NULL;
 
 	pthread_mutex_lock(&c->seg_mu);
 	if (c->part_bufs < PART_BUFS_MAX) {
@@ -127,9 +125,7 @@ static uint8_t *part_buf_take(struct pdg_req *r, size_t cap)
 		r->part_buf = 1;
 	}
 	pthread_mutex_unlock(&c->seg_mu);
-	if (r->part_buf && posix_memalign(&buf, PDG_PART_ALIGN, cap))
-		buf = NULL;
-	return buf;
+	return r->part_buf;
 }
 
 /* Close r's part file and give its bounce buffer back. */
@@ -284,11 +280,11 @@ enum MHD_Result pdg_upload_begin(struct pdg_req *r, int *go_on)
 		pdg_upload_abort(r);
 		return offset_mismatch(r, 0);
 	}
-	/* O_DIRECT pays for chunks of more than a few blocks */
-	cap = pdg_part_cap(off, len);
-	if (pdg_part_start(&r->part, off, len >= PART_DIRECT_MIN ? part_buf_take(r, cap) : NULL, cap))
-		goto io;
 	if (r->up->pos != off && rehash(r->up, part, off))
+		goto io;
+	/* O_DIRECT pays for chunks of more than a few blocks */
+	cap = len >= PART_DIRECT_MIN && part_buf_take(r) ? pdg_part_cap(off, len) : 0;
+	if (pdg_part_start(&r->part, off, cap, r->up->md))
 		goto io;
 	r->offset = off;
 	r->end = off + len;
@@ -308,8 +304,7 @@ void pdg_upload_data(struct pdg_req *r, const char *data, size_t len)
 	if (r->up_error)
 		return;
 	errno = 0;
-	if (len > r->end - r->offset || pdg_part_write(&r->part, data, len) ||
-	    EVP_DigestUpdate(r->up->md, data, len) != 1) {
+	if (len > r->end - r->offset || pdg_part_write(&r->part, data, len)) {
 		r->up_error = errno ? errno : EIO;
 		r->up->pos = POS_INVALID;
 		return;
