@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Writing a whole buffer to a file descriptor. */
+/* Writing a whole buffer to a file descriptor; O_DIRECT. */
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "lib/fdio.h"
@@ -41,4 +42,23 @@ enum pdg_code pdg_write_all(int fd, const void *buf, size_t len, const char *pat
 	if (pdg_write_full(fd, buf, len))
 		return pdg_err_sys(err, PDG_E_IO, "cannot write '%s'", path);
 	return PDG_OK;
+}
+
+int pdg_open_direct(int dirfd, const char *path, int flags, mode_t mode, int *direct)
+{
+	int fd = openat(dirfd, path, flags | O_DIRECT, mode);
+
+	*direct = fd >= 0;
+	if (fd < 0 && errno == EINVAL) /* no O_DIRECT on this file system */
+		fd = openat(dirfd, path, flags, mode);
+	return fd;
+}
+
+int pdg_set_direct(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Writing a whole buffer to a file descriptor, past short writes and interruptions. */
+/* Writing a whole buffer to a file descriptor, past short writes and interruptions; O_DIRECT. */
 #ifndef PDG_FDIO_H
 #define PDG_FDIO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/err.h"
 
@@ -20,5 +21,16 @@ PDG_MUST_CHECK int pdg_pwrite_full(int fd, const void *buf, size_t len, uint64_t
 /* As pdg_write_full; a failure is PDG_E_IO "cannot write '<path>': <strerror>". */
 PDG_MUST_CHECK enum pdg_code pdg_write_all(int fd, const void *buf, size_t len, const char *path,
 					   struct pdg_err *err);
+
+/*
+ * openat(dirfd, path, flags | O_DIRECT, mode), or the same without O_DIRECT where the file
+ * system refuses it (EINVAL). *direct tells whether the descriptor has O_DIRECT. Returns the
+ * descriptor, or -1 with errno set.
+ */
+PDG_MUST_CHECK int pdg_open_direct(int dirfd, const char *path, int flags, mode_t mode,
+				   int *direct);
+
+/* Set (on) or clear O_DIRECT on fd. Returns 0, or -1 with errno set. */
+PDG_MUST_CHECK int pdg_set_direct(int fd, int on);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "appliance/export/readback.h"
+#include "lib/fdio.h"
 #include "pdi/medium.h"
 
 #define ALIGN 4096                    /* O_DIRECT buffer and length alignment */
@@ -76,10 +77,10 @@ static enum pdg_code read_block(struct pdg_readback *rb, const struct item *it,
 
 	if (rb->fd < 0) {
 		/* straight from the device where the file system allows it, else via the cache */
-		rb->fd = openat(rb->dirfd, it->part, O_RDONLY | O_DIRECT | O_CLOEXEC);
-		rb->direct = rb->fd >= 0;
-		if (rb->fd < 0 && errno == EINVAL)
-			rb->fd = openat(rb->dirfd, it->part, O_RDONLY | O_CLOEXEC);
+		int direct;
+
+		rb->fd = pdg_open_direct(rb->dirfd, it->part, O_RDONLY | O_CLOEXEC, 0, &direct);
+		rb->direct = direct;
 		if (rb->fd < 0)
 			return io_fail(err, errno, it->part);
 		rb->size[it->seg] = 0;
@@ -108,10 +109,8 @@ static enum pdg_code read_block(struct pdg_readback *rb, const struct item *it,
 			continue;
 		if (n < 0 && errno == EINVAL && rb->direct) {
 			/* the device wants other alignment: read through the (dropped) cache */
-			int fl = fcntl(rb->fd, F_GETFL);
-
 			rb->direct = false;
-			if (fl >= 0 && !fcntl(rb->fd, F_SETFL, fl & ~O_DIRECT))
+			if (!pdg_set_direct(rb->fd, 0))
 				continue;
 		}
 		if (n < 0)

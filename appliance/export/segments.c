@@ -110,10 +110,8 @@ static enum pdg_code next_segment(struct pdg_segw *w, struct pdg_err *err)
 	*s = (struct pdg_medium_segment){ 0 };
 	pdg_medium_segment_name(s->name, sizeof(s->name), w->pkgid, w->nseg + 1);
 	part_name(part, sizeof(part), s->name);
-	w->fd = openat(w->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0644);
-	w->direct = w->fd >= 0;
-	if (w->fd < 0 && errno == EINVAL) /* no O_DIRECT on this file system */
-		w->fd = openat(w->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	w->fd = pdg_open_direct(w->dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644,
+				&w->direct);
 	if (w->fd < 0)
 		return pdg_err_sys(err, PDG_E_IO, "cannot create '%s' on the medium", part);
 	w->written = 0;
@@ -139,10 +137,8 @@ static enum pdg_code write_all(int fd, const uint8_t *buf, size_t len, const cha
  * refuses a direct write. 0, or -1 with errno. */
 static int go_buffered(struct pdg_segw *w)
 {
-	int fl = fcntl(w->fd, F_GETFL);
-
 	w->direct = 0;
-	return fl < 0 ? -1 : fcntl(w->fd, F_SETFL, fl & ~O_DIRECT);
+	return pdg_set_direct(w->fd, 0);
 }
 
 /*

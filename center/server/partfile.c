@@ -14,23 +14,8 @@
 int pdg_part_open(struct pdg_part *p, const char *path)
 {
 	memset(p, 0, sizeof(*p));
-	p->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_DIRECT, 0600);
-	if (p->fd >= 0) {
-		p->direct = 1;
-	} else if (errno == EINVAL) {   /* no O_DIRECT on this file system */
-		p->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	}
+	p->fd = pdg_open_direct(AT_FDCWD, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600, &p->direct);
 	return p->fd;
-}
-
-/* Set (on) or clear O_DIRECT on fd. */
-static int set_direct(int fd, int on)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0)
-		return -1;
-	return fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT);
 }
 
 static int hash(EVP_MD_CTX *md, const void *data, size_t len)
@@ -65,7 +50,7 @@ static int write_block(struct pdg_part *p, const uint8_t *buf, size_t n, uint64_
 		return -1;
 	if (!pdg_pwrite_full(p->fd, buf, n, off))
 		return 0;
-	if (errno != EINVAL || set_direct(p->fd, 0))
+	if (errno != EINVAL || pdg_set_direct(p->fd, 0))
 		return -1;
 	*fellback = 1;
 	return pdg_pwrite_full(p->fd, buf, n, off);
@@ -189,7 +174,7 @@ int pdg_part_start(struct pdg_part *p, uint64_t off, size_t cap, EVP_MD_CTX *md)
 		p->cap = cap;
 	} else {
 		free(a);
-		if (p->direct && set_direct(p->fd, 0))
+		if (p->direct && pdg_set_direct(p->fd, 0))
 			return -1;
 		p->direct = 0;
 	}
@@ -209,9 +194,9 @@ int pdg_part_write(struct pdg_part *p, const void *data, size_t len)
 			k = PDG_PART_ALIGN - (size_t)(p->at % PDG_PART_ALIGN);
 			if (k > len)
 				k = len;
-			if (set_direct(p->fd, 0) || write_buffered(p, d, k))
+			if (pdg_set_direct(p->fd, 0) || write_buffered(p, d, k))
 				return -1;
-			if (set_direct(p->fd, 1))
+			if (pdg_set_direct(p->fd, 1))
 				p->direct = 0;
 		} else {
 			k = p->cap - p->len;
@@ -244,7 +229,7 @@ int pdg_part_sync(struct pdg_part *p)
 			p->direct = 0;
 		/* the tail, not a whole block, through the page cache */
 		if (p->len > whole) {
-			if (p->direct && set_direct(p->fd, 0))
+			if (p->direct && pdg_set_direct(p->fd, 0))
 				return -1;
 			p->direct = 0;
 			if (write_buffered(p, buf + whole, p->len - whole))
